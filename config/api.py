@@ -1,0 +1,25 @@
+"""API-wide behaviour shared by every app's DRF views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler, plus Django ``ValidationError`` from services turned into a 400.
+
+    Services raise Django's ``ValidationError`` with per-field messages; the API answers with
+    the same shape DRF uses for serializer errors, so clients see one error format.
+    """
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            detail: Any = {field: [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}
+        else:
+            detail = {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(detail=detail)
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from config import views
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", views.api_root, name="api-root"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/", include("accounts.api_urls")),
+    path("api/", include("sharing.api_urls")),
+    path("api/", include("energy.api_urls")),
+    path("energy/", include("energy.urls")),
+    path("healthz", views.healthz, name="healthz"),
+    path("", include("sharing.urls")),
+]
+
+admin.site.site_header = "Wisselstroom fleet admin"
+admin.site.site_title = "Wisselstroom"
+admin.site.index_title = "Run the hub"

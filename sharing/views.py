@@ -1,0 +1,10 @@
+"""Resident pages of the sharing app."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "sharing/home.html")

@@ -1,0 +1,34 @@
+"""Named actors and shared fixtures: ``resident``, ``neighbour`` and ``fleet_admin``."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import HouseholdFactory, UserFactory
+
+
+@pytest.fixture
+def household(db):
+    return HouseholdFactory(name="Household Alice", address="Wisselspoor 1")
+
+
+@pytest.fixture
+def resident(household):
+    """Alice: confirmed, licence approved, may book."""
+    return UserFactory(email="alice@example.org", full_name="Alice Visser", household=household)
+
+
+@pytest.fixture
+def neighbour(db):
+    """Bob: another household in the district."""
+    return UserFactory(
+        email="bob@example.org",
+        full_name="Bob de Boer",
+        household=HouseholdFactory(name="Household Bob", address="Wisselspoor 2"),
+    )
+
+
+@pytest.fixture
+def fleet_admin(db):
+    return UserFactory(email="fleet@example.org", full_name="Fiona Fleet", is_staff=True,
+                       is_superuser=True, household=None)
