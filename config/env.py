@@ -72,7 +72,9 @@ def parse_database_url(name: str, url: str) -> dict[str, object]:
         # sqlite:///relative.db -> "relative.db"; sqlite:////abs/path.db -> "/abs/path.db"
         path = unquote(parts.path)[1:]
         if not path:
-            raise ImproperlyConfigured(f"{name} must name a SQLite file, as in sqlite:///db.sqlite3")
+            raise ImproperlyConfigured(
+                f"{name} must name a SQLite file, as in sqlite:///db.sqlite3"
+            )
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
     if parts.scheme in {"postgres", "postgresql", "pgsql"}:
         db_name = unquote(parts.path.lstrip("/"))
@@ -136,7 +138,9 @@ def parse_email_url(name: str, url: str) -> EmailConfig:
         return EmailConfig(backend="django.core.mail.backends.locmem.EmailBackend")
     if parts.scheme in {"smtp", "smtps"}:
         if not parts.hostname:
-            raise ImproperlyConfigured(f"{name} must name a host, as in smtp://mail.example.org:587")
+            raise ImproperlyConfigured(
+                f"{name} must name a host, as in smtp://mail.example.org:587"
+            )
         try:
             port = parts.port or (465 if parts.scheme == "smtps" else 25)
         except ValueError:

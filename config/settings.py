@@ -204,7 +204,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 # Wisselstroom itself.
-SHARED_DATA_DIR = Path(env_str("WISSELSTROOM_SHARED_DATA", str(BASE_DIR.parent / "shared" / "data")))
+SHARED_DATA_DIR = Path(
+    env_str("WISSELSTROOM_SHARED_DATA", str(BASE_DIR.parent / "shared" / "data"))
+)
 DISPATCH_TIME_LIMIT_SECONDS = env_int("DISPATCH_TIME_LIMIT_SECONDS", 20, minimum=1)
 DISPATCH_RUN_RETENTION_DAYS = env_int("DISPATCH_RUN_RETENTION_DAYS", 30, minimum=1)
 
