@@ -1,5 +1,9 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from accounts.api import MeView
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("me/", MeView.as_view(), name="api-me"),
+]

@@ -112,6 +112,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     licence_expires_on = models.DateField(_("licence expires"), null=True, blank=True)
     licence_reviewed_at = models.DateTimeField(_("licence reviewed"), null=True, blank=True)
+    licence_reviewed_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("licence reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     # A stable reference that survives erasure, for accounting and grid records.
     pseudonym = models.CharField(max_length=40, unique=True, default=new_pseudonym, editable=False)
@@ -119,7 +127,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     calendar_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
 
-    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -1,0 +1,35 @@
+"""Mail that accounts sends, as thin tasks that take ids (queued only after commit)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from accounts.models import User
+from accounts.tokens import MAX_AGE, email_confirmation_token
+
+
+@shared_task(
+    max_retries=5,
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    soft_time_limit=30,
+    time_limit=60,
+)
+def send_email_confirmation(user_id: int, language: str = "en") -> None:
+    user = User.objects.filter(pk=user_id, email_confirmed_at__isnull=True, erased_at__isnull=True)
+    found = user.first()
+    if found is None:  # confirmed or erased in the meantime: nothing to send
+        return
+    link = settings.SITE_URL.rstrip("/") + reverse(
+        "accounts:confirm-email", kwargs={"token": email_confirmation_token(found)}
+    )
+    context = {"user": found, "link": link, "valid_days": MAX_AGE.days}
+    with translation.override(language):
+        subject = render_to_string("accounts/email/confirm_email_subject.txt", context).strip()
+        body = render_to_string("accounts/email/confirm_email.txt", context)
+    send_mail(subject, body, None, [found.email])
