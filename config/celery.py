@@ -1,11 +1,43 @@
+"""The Celery app. Periodic schedules live here, in code, each with an expiry so that a beat
+that was down does not pile work up when it comes back."""
+
 from __future__ import annotations
 
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("wisselstroom")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "plan-every-hub": {
+        "task": "energy.tasks.plan_all_hubs",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
+    },
+    "flag-late-returns": {
+        "task": "sharing.tasks.flag_late_returns",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 4 * 60},
+    },
+    "send-reminders": {
+        "task": "sharing.tasks.send_reminders",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
+    },
+    "import-prices": {
+        "task": "energy.tasks.import_prices_from_inbox",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 50 * 60},
+    },
+    "purge-old-runs": {
+        "task": "energy.tasks.purge_old_runs",
+        "schedule": crontab(hour=3, minute=17),
+        "options": {"expires": 6 * 3600},
+    },
+}

@@ -217,3 +217,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+DISPATCH_HORIZON_SLOTS = env_int("DISPATCH_HORIZON_SLOTS", 192, minimum=4)
+DISPATCH_DEBOUNCE_SECONDS = env_int("DISPATCH_DEBOUNCE_SECONDS", 2, minimum=0)
+PRICE_INBOX_DIR = env_str("PRICE_INBOX_DIR", "")
