@@ -1,0 +1,144 @@
+"""Solver-side arrays derived from a scenario: prices, availability masks, trips, targets.
+
+Kept apart from `check.py` on purpose: the checker re-derives everything from the spec itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .scenario import Booking, Scenario, Vehicle, trip_need_kwh
+
+FloatArr = NDArray[np.float64]
+BoolArr = NDArray[np.bool_]
+
+# The solver keeps every hard bound this far inside (kWh or kW), the checker allows TOL = 1e-6
+# outside: floating-point noise from the LP can never turn into a rule violation.
+MARGIN = 1e-5
+
+
+@dataclass
+class Arrays:
+    """Per-slot site data as numpy arrays, and per-vehicle constants as vectors."""
+
+    n: int
+    h: float
+    imp_lim: float
+    exp_lim: float
+    imp: FloatArr
+    exp: FloatArr
+    base: FloatArr
+    pv: FloatArr
+    up: FloatArr | None
+    down: FloatArr | None
+    cmax: FloatArr
+    dmax: FloatArr
+    eta_c: FloatArr
+    eta_d: FloatArr
+    battery: FloatArr
+    min_soc: FloatArr
+    initial: FloatArr
+    cons: FloatArr
+    p0: NDArray[np.int64]
+    # at the hub and able to plug in, bookings aside: rule 3 without the trips
+    avail: BoolArr
+
+    @classmethod
+    def of(cls, scn: Scenario) -> Arrays:
+        n = scn.slots
+        vs = scn.vehicles
+        avail = np.zeros((len(vs), n), dtype=bool)
+        for i, v in enumerate(vs):
+            avail[i] = availability(v, n)
+        f = scn.flexibility
+
+        def vec(values: list[float]) -> FloatArr:
+            return np.asarray(values, dtype=float)
+
+        return cls(
+            n=n,
+            h=scn.h,
+            imp_lim=scn.site.grid_import_limit_kw,
+            exp_lim=scn.site.grid_export_limit_kw,
+            imp=vec(list(scn.import_eur_per_kwh)),
+            exp=vec(list(scn.export_eur_per_kwh)),
+            base=vec(list(scn.site.base_load_kw)),
+            pv=vec(list(scn.site.pv_kw)),
+            up=vec(list(f.up_eur_per_kw)) if f else None,
+            down=vec(list(f.down_eur_per_kw)) if f else None,
+            cmax=vec([v.max_charge_kw for v in vs]),
+            dmax=vec([v.max_discharge_kw for v in vs]),
+            eta_c=vec([v.charge_efficiency for v in vs]),
+            eta_d=vec([v.discharge_efficiency for v in vs]),
+            battery=vec([v.battery_kwh for v in vs]),
+            min_soc=vec([v.min_soc_kwh for v in vs]),
+            initial=vec([v.initial_soc_kwh for v in vs]),
+            cons=vec([v.consumption_kwh_per_km for v in vs]),
+            p0=np.asarray([v.plugged_in_from_slot for v in vs], dtype=np.int64),
+            avail=avail,
+        )
+
+
+def availability(v: Vehicle, n: int) -> BoolArr:
+    """Slots in which the car is at the hub, ignoring bookings (rule 3 minus trips)."""
+    m = np.ones(n, dtype=bool)
+    m[: v.plugged_in_from_slot] = False
+    for a, z in v.unavailable:
+        m[a:z] = False
+    if v.is_private and v.departure_slot is not None:
+        m[min(v.departure_slot, n) :] = False
+    return m
+
+
+def trips_by_vehicle(scn: Scenario, assignment: dict[str, str | None]) -> list[list[Booking]]:
+    idx = scn.vehicle_index()
+    out: list[list[Booking]] = [[] for _ in scn.vehicles]
+    for b in scn.bookings:
+        vid = assignment.get(b.id)
+        if vid is not None:
+            out[idx[vid]].append(b)
+    for lst in out:
+        lst.sort(key=lambda b: b.start_slot)
+    return out
+
+
+def plugged_mask(arr: Arrays, trips: list[list[Booking]]) -> BoolArr:
+    m = arr.avail.copy()
+    for i, lst in enumerate(trips):
+        for b in lst:
+            m[i, b.start_slot : b.end_slot] = False
+    return m
+
+
+def private_target(v: Vehicle, plugged: BoolArr, h: float, n: int) -> tuple[int, float]:
+    """(boundary where rule 6's soft target is checked, min(target, reachable) there)."""
+    assert v.departure_slot is not None and v.departure_soc_kwh is not None
+    end = min(v.departure_slot, n)
+    gain = v.charge_efficiency * v.max_charge_kw * h
+    soc = v.initial_soc_kwh
+    for _ in range(int(plugged[v.plugged_in_from_slot : end].sum())):
+        soc = min(v.battery_kwh, soc + gain)
+    target = v.departure_soc_kwh
+    if v.departure_slot > n:
+        target -= gain * (v.departure_slot - n)
+    return end, min(target, soc)
+
+
+def checked_boundaries(v: Vehicle, lst: list[Booking], n: int) -> BoolArr:
+    """Boundaries where rule 5 applies: at the hub from plug-in on (interior of trips excluded,
+    a return exactly at the horizon's end excluded, nothing after a private departure)."""
+    m = np.zeros(n + 1, dtype=bool)
+    end = n if not v.is_private or v.departure_slot is None else min(v.departure_slot, n)
+    m[v.plugged_in_from_slot : end + 1] = True
+    for b in lst:
+        m[b.start_slot + 1 : b.end_slot] = False
+        if b.end_slot == n:
+            m[n] = False
+    return m
+
+
+def booking_need(scn: Scenario, v: Vehicle, b: Booking) -> float:
+    return trip_need_kwh(v, b, scn.slots)

@@ -1,0 +1,513 @@
+"""Step 2 of the decomposition: one sparse linear programme for power, charge, grid and flexibility.
+
+The same builder serves three purposes (see the package docstring for the full model):
+
+``fixed``    the assignment is data; this is the dispatcher's LP (HiGHS, else GLOP/PDLP).
+``relaxed``  x[booking, vehicle class] in [0, 1]: the LP relaxation of the whole problem, a valid
+             lower bound on any plan's score (used by the benchmark's captured share).
+``integer``  x binary, one class per vehicle: the exact MILP used by the tests on tiny instances.
+
+Variables live on dense (vehicle, slot) grids and the matrix is assembled from numpy index
+arrays into one `scipy.sparse.csr_matrix`, then handed to OR-Tools' model builder in one call
+(`fill_model_from_sparse_data`): building 500 000 variables costs well under a second.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from ortools.linear_solver.python import model_builder_helper as mbh
+
+from .core import MARGIN, Arrays, FloatArr, checked_boundaries, private_target
+from .scenario import Booking, Scenario, Vehicle, trip_need_kwh
+
+IntArr = NDArray[np.int64]
+INF = np.inf
+# Cost per kWh of a missed promise in the fixed-assignment LP: far above any energy price, so the
+# LP keeps every promise it can, and a positive slack marks a booking the grid cannot feed.
+PROMISE_SLACK_EUR = 1.0e4
+GRID_SLACK_EUR = 1.0e4
+FAIRNESS_SHARE = 0.01
+
+
+class _Builder:
+    """Collects columns and COO triplets; every method takes numpy arrays."""
+
+    def __init__(self) -> None:
+        self.lb: list[FloatArr] = []
+        self.ub: list[FloatArr] = []
+        self.obj: list[FloatArr] = []
+        self.nvar = 0
+        self.r: list[IntArr] = []
+        self.c: list[IntArr] = []
+        self.v: list[FloatArr] = []
+        self.rlo: list[FloatArr] = []
+        self.rhi: list[FloatArr] = []
+        self.nrow = 0
+        self.integer: list[IntArr] = []
+
+    def var(self, shape: tuple[int, ...], lb: float | FloatArr, ub: float | FloatArr,
+            obj: float | FloatArr = 0.0) -> IntArr:
+        size = int(np.prod(shape))
+        idx = np.arange(self.nvar, self.nvar + size, dtype=np.int64).reshape(shape)
+        self.lb.append(np.broadcast_to(np.asarray(lb, dtype=float), shape).ravel().copy())
+        self.ub.append(np.broadcast_to(np.asarray(ub, dtype=float), shape).ravel().copy())
+        self.obj.append(np.broadcast_to(np.asarray(obj, dtype=float), shape).ravel().copy())
+        self.nvar += size
+        return idx
+
+    def rows(self, count: int, lo: float | FloatArr, hi: float | FloatArr) -> IntArr:
+        idx = np.arange(self.nrow, self.nrow + count, dtype=np.int64)
+        self.rlo.append(np.broadcast_to(np.asarray(lo, dtype=float), (count,)).copy())
+        self.rhi.append(np.broadcast_to(np.asarray(hi, dtype=float), (count,)).copy())
+        self.nrow += count
+        return idx
+
+    def coef(self, r: IntArr | int, c: IntArr | int, v: float | FloatArr) -> None:
+        rr, cc, vv = np.broadcast_arrays(np.asarray(r, dtype=np.int64),
+                                         np.asarray(c, dtype=np.int64),
+                                         np.asarray(v, dtype=float))
+        self.r.append(rr.ravel())
+        self.c.append(cc.ravel())
+        self.v.append(vv.ravel())
+
+    def solve(self, solver: str, time_limit: float, threads: int = 1) -> tuple[
+            str, float | None, float | None, FloatArr | None]:
+        lb = np.concatenate(self.lb)
+        ub = np.concatenate(self.ub)
+        obj = np.concatenate(self.obj)
+        rlo = np.concatenate(self.rlo) if self.rlo else np.zeros(0)
+        rhi = np.concatenate(self.rhi) if self.rhi else np.zeros(0)
+        r = np.concatenate(self.r) if self.r else np.zeros(0, dtype=np.int64)
+        c = np.concatenate(self.c) if self.c else np.zeros(0, dtype=np.int64)
+        v = np.concatenate(self.v) if self.v else np.zeros(0)
+        keep = v != 0.0
+        mat = sp.csr_matrix((v[keep], (r[keep], c[keep])), shape=(self.nrow, self.nvar))
+        mat.sum_duplicates()
+        model = mbh.ModelBuilderHelper()
+        model.fill_model_from_sparse_data(lb, ub, obj, rlo, rhi, mat)
+        for idx in self.integer:
+            for i in idx.ravel():
+                model.set_var_integrality(int(i), True)
+        sol = mbh.ModelSolverHelper(solver)
+        sol.enable_output(False)
+        sol.set_time_limit_in_seconds(max(0.5, time_limit))
+        sol.solve(model)
+        status = sol.status().name
+        if not sol.has_solution():
+            return status, None, None, None
+        bound: float | None
+        try:
+            bound = float(sol.best_objective_bound())
+        except Exception:  # noqa: BLE001 - solvers without a bound raise; treat as unknown
+            bound = None
+        return status, float(sol.objective_value()), bound, np.asarray(sol.variable_values())
+
+
+@dataclass
+class LPResult:
+    status: str
+    solver: str
+    seconds: float
+    objective: float | None  # includes the constant terms: comparable to the spec's score
+    bound: float | None
+    c: FloatArr = field(default_factory=lambda: np.zeros((0, 0)))
+    d: FloatArr = field(default_factory=lambda: np.zeros((0, 0)))
+    fu: FloatArr = field(default_factory=lambda: np.zeros((0, 0)))
+    fd: FloatArr = field(default_factory=lambda: np.zeros((0, 0)))
+    promise_slack: dict[str, float] = field(default_factory=dict)
+    grid_slack: float = 0.0
+    assignment: dict[str, str | None] = field(default_factory=dict)
+    variables: int = 0
+    constraints: int = 0
+
+
+@dataclass
+class _Class:
+    """Identical vehicles modelled as one (relaxed mode); a single vehicle otherwise."""
+
+    members: list[int]
+    rep: Vehicle
+
+    @property
+    def k(self) -> float:
+        return float(len(self.members))
+
+
+def _vehicle_key(v: Vehicle) -> tuple[object, ...]:
+    return (v.kind, v.battery_kwh, v.initial_soc_kwh, v.min_soc_kwh, v.max_charge_kw,
+            v.max_discharge_kw, v.charge_efficiency, v.discharge_efficiency,
+            v.consumption_kwh_per_km, v.plugged_in_from_slot, v.unavailable)
+
+
+def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
+                    assignment: dict[str, str | None] | None = None,
+                    time_limit: float = 60.0, solver: str = "highs",
+                    aggregate: bool = True, threads: int = 1) -> LPResult:
+    """Build the LP/MILP of `mode` and solve it; see the module docstring."""
+    t0 = time.perf_counter()
+    n, h = arr.n, arr.h
+    fixed = mode == "fixed"
+    vs = scn.vehicles
+    vidx = scn.vehicle_index()
+    margin = MARGIN if fixed else 0.0
+
+    # ---- vehicle classes and trips -------------------------------------------------------
+    bound_vehicles = {b.vehicle for b in scn.bookings if b.vehicle is not None}
+    classes: list[_Class] = []
+    if fixed or not aggregate:
+        classes = [_Class([i], v) for i, v in enumerate(vs)]
+    else:
+        groups: dict[tuple[object, ...], list[int]] = {}
+        for i, v in enumerate(vs):
+            key = (_vehicle_key(v), v.id) if v.is_private or v.id in bound_vehicles else \
+                _vehicle_key(v)
+            groups.setdefault(key, []).append(i)
+        classes = [_Class(m, vs[m[0]]) for m in groups.values()]
+    nc = len(classes)
+    k = np.array([cl.k for cl in classes])
+    rep = [cl.rep for cl in classes]
+    ci = np.array([cl.members[0] for cl in classes])
+    cmax, dmax = arr.cmax[ci], arr.dmax[ci]
+    eta_c, eta_d = arr.eta_c[ci], arr.eta_d[ci]
+    battery, min_soc, initial = arr.battery[ci] * k, arr.min_soc[ci] * k, arr.initial[ci] * k
+    avail = arr.avail[ci]
+
+    # fixed trips (bound bookings always; every assigned booking in fixed mode)
+    cls_of_vehicle = {i: c for c, cl in enumerate(classes) for i in cl.members}
+    fixed_trips: list[list[Booking]] = [[] for _ in range(nc)]
+    free: list[Booking] = []
+    for b in scn.bookings:
+        vid = (assignment or {}).get(b.id) if fixed else b.vehicle
+        if vid is not None:
+            fixed_trips[cls_of_vehicle[vidx[vid]]].append(b)
+        elif not fixed:
+            free.append(b)
+    for lst in fixed_trips:
+        lst.sort(key=lambda b: b.start_slot)
+    away = np.zeros((nc, n))
+    drop = np.zeros((nc, n))
+    for c, lst in enumerate(fixed_trips):
+        for b in lst:
+            away[c, b.start_slot:b.end_slot] = 1.0
+            drop[c, b.start_slot] += b.expected_km * rep[c].consumption_kwh_per_km
+    mask = avail & (away < 0.5)  # plugged for sure (classes: some member still plugged)
+
+    # candidate pairs (free booking, class) for relaxed / integer modes: rule 2 filters
+    pairs: list[tuple[int, int]] = []
+    turn = scn.min_turnaround_slots
+    busy = [np.zeros(n + 1, dtype=bool) for _ in range(nc)]
+    for c, lst in enumerate(fixed_trips):
+        for b in lst:
+            busy[c][b.start_slot:min(n, b.end_slot + turn)] = True
+            busy[c][max(0, b.start_slot - turn):b.start_slot] = True
+    for j, b in enumerate(free):
+        for c in range(nc):
+            v = rep[c]
+            if v.is_private or b.start_slot < v.plugged_in_from_slot:
+                continue
+            if any(b.start_slot < z and a < b.end_slot for a, z in v.unavailable):
+                continue
+            if busy[c][b.start_slot:min(n, b.end_slot + turn)].any():
+                continue
+            if trip_need_kwh(v, b, n) > v.battery_kwh + 1e-9:
+                continue
+            pairs.append((j, c))
+
+    B = _Builder()
+    # ---- power ------------------------------------------------------------------------------
+    # rule 3 and rule 4 as bounds: nothing while away, within the car's limits while plugged.
+    cu = B.var((nc, n), 0.0, (cmax * k)[:, None] * mask)
+    du = B.var((nc, n), 0.0, (dmax * k)[:, None] * mask)
+    soc = B.var((nc, n + 1), -INF, INF)
+    x = B.var((len(pairs),), 0.0, 1.0)
+    if mode == "integer":
+        B.integer.append(x)
+    pc = np.array([c for _, c in pairs], dtype=np.int64)
+    pj = np.array([j for j, _ in pairs], dtype=np.int64)
+
+    # relaxed: c, d <= limit * (plugged share); rows only where a candidate covers the slot.
+    cover: dict[tuple[int, int], list[int]] = {}
+    for q, (j, c) in enumerate(pairs):
+        b = free[j]
+        for t in range(b.start_slot, b.end_slot):
+            cover.setdefault((c, t), []).append(q)
+    if cover:
+        keys = list(cover)
+        rc = np.array([a for a, _ in keys])
+        rt = np.array([t for _, t in keys])
+        for var, lim in ((cu, cmax), (du, dmax)):
+            rows = B.rows(len(keys), -INF, (lim * k)[rc] * mask[rc, rt])
+            B.coef(rows, var[rc, rt], 1.0)
+            rr = np.concatenate([np.full(len(cover[key]), r) for r, key in zip(rows, keys)])
+            qq = np.concatenate([np.array(cover[key]) for key in keys])
+            B.coef(rr, x[qq], lim[rc][np.repeat(np.arange(len(keys)),
+                                                [len(cover[key]) for key in keys])])
+    # rule 2 in relaxed/integer mode: per class and slot, overlapping (extended) trips <= k
+    if pairs:
+        ext: dict[tuple[int, int], list[int]] = {}
+        starts: dict[tuple[int, int], list[int]] = {}
+        for q, (j, c) in enumerate(pairs):
+            b = free[j]
+            starts.setdefault((c, b.start_slot), []).append(q)
+        for q, (j, c) in enumerate(pairs):
+            b = free[j]
+            for (c2, s2) in [(c, s) for s in range(b.start_slot, min(n, b.end_slot + turn))]:
+                if (c2, s2) in starts:
+                    ext.setdefault((c2, s2), []).append(q)
+        for (c, _), qs in ext.items():
+            if len(qs) > 1 or k[c] < 1:
+                row = B.rows(1, -INF, k[c])
+                B.coef(row, x[np.array(qs)], 1.0)
+
+    # ---- battery: soc[t+1] = soc[t] + eta_c h c - h d / eta_d - trips leaving at t ---------------
+    dyn = B.rows(nc * n, -drop.ravel(), -drop.ravel())
+    dyn2 = dyn.reshape(nc, n)
+    B.coef(dyn2, soc[:, 1:], 1.0)
+    B.coef(dyn2, soc[:, :-1], -1.0)
+    B.coef(dyn2, cu, -(eta_c * h)[:, None])
+    B.coef(dyn2, du, (h / eta_d)[:, None])
+    energy = np.array([free[j].expected_km * rep[c].consumption_kwh_per_km for j, c in pairs])
+    if pairs:
+        B.coef(dyn2[pc, [free[j].start_slot for j in pj]], x, energy)
+    soc_lb = np.full((nc, n + 1), -INF)
+    soc_ub = np.full((nc, n + 1), INF)
+    soc_lb[:, 0] = soc_ub[:, 0] = initial
+    # per class margin: never tighter than the data allows (a car may start exactly full)
+    mv = np.minimum(margin, np.maximum(0.0, np.minimum(battery - initial, initial - min_soc)) / 2)
+    floor_rows: dict[tuple[int, int], list[tuple[int, float]]] = {}
+    for c in range(nc):
+        v = rep[c]
+        chk = checked_boundaries(v, fixed_trips[c], n)
+        p0 = v.plugged_in_from_slot
+        chk[: p0 + 1] = False  # soc before and at plug-in is data
+        soc_lb[c, chk] = min_soc[c] + mv[c]  # rule 5 floor
+        soc_ub[c, chk] = battery[c] - mv[c]  # rule 5 cap
+        if not fixed:
+            soc_ub[c, p0 + 1:] = battery[c]
+    # relaxed: a candidate trip relaxes the floor inside it by what the integer model allows
+    for q, (j, c) in enumerate(pairs):
+        b = free[j]
+        v = rep[c]
+        slack = max(0.0, b.expected_km * v.consumption_kwh_per_km
+                    - (trip_need_kwh(v, b, n) - v.min_soc_kwh))
+        for bnd in range(b.start_slot + 1, min(b.end_slot, n) + 1):
+            if bnd < b.end_slot or b.end_slot == n:
+                floor_rows.setdefault((c, bnd), []).append((q, slack))
+    for (c, bnd) in floor_rows:
+        soc_lb[c, bnd] = -INF
+    B.lb[2] = soc_lb.ravel()  # variable blocks: 0 charge, 1 discharge, 2 soc, 3 x
+    B.ub[2] = soc_ub.ravel()
+
+    frows: list[tuple[int, int, list[tuple[int, float]]]] = [
+        (c, bnd, lst) for (c, bnd), lst in floor_rows.items()]
+    if frows:
+        rows = B.rows(len(frows), np.array([min_soc[c] for c, _, _ in frows]), INF)
+        B.coef(rows, np.array([soc[c, bnd] for c, bnd, _ in frows]), 1.0)
+        for r, (_, _, lst) in zip(rows, frows):
+            B.coef(r, x[np.array([q for q, _ in lst])], np.array([s for _, s in lst]))
+
+    # ---- rule 6: promises ---------------------------------------------------------------------
+    slack_idx: dict[str, int] = {}
+    prom_rows: list[tuple[int, int, float, int | None, list[tuple[int, float]]]] = []
+    for c, lst in enumerate(fixed_trips):
+        v = rep[c]
+        for b in lst:
+            need = trip_need_kwh(v, b, n) + margin + (k[c] - 1) * v.min_soc_kwh
+            sl = None
+            if fixed:
+                sl = int(B.var((1,), 0.0, INF, PROMISE_SLACK_EUR)[0])
+                slack_idx[b.id] = sl
+            prom_rows.append((c, b.start_slot, need, sl, []))
+    by_start: dict[tuple[int, int], list[tuple[int, float]]] = {}
+    for q, (j, c) in enumerate(pairs):
+        b = free[j]
+        by_start.setdefault((c, b.start_slot), []).append(
+            (q, trip_need_kwh(rep[c], b, n) - rep[c].min_soc_kwh))
+    for (c, s), lst in by_start.items():
+        prom_rows.append((c, s, float(min_soc[c]), None, lst))
+    if prom_rows:
+        rows = B.rows(len(prom_rows), np.array([pr[2] for pr in prom_rows]), INF)
+        B.coef(rows, np.array([soc[pr[0], pr[1]] for pr in prom_rows]), 1.0)
+        for r, pr in zip(rows, prom_rows):
+            if pr[3] is not None:
+                B.coef(r, pr[3], 1.0)
+            if pr[4]:
+                B.coef(r, x[np.array([q for q, _ in pr[4]])], -np.array([s for _, s in pr[4]]))
+
+    # ---- rule 6, private cars: shortfall >= min(target, reachable) - soc at departure -------
+    priv = [c for c in range(nc) if rep[c].is_private]
+    pen = scn.shortfall_penalty_eur_per_kwh
+    short = B.var((len(priv),), 0.0, INF, pen)
+    targets: list[tuple[int, float]] = []
+    for c in priv:
+        targets.append(private_target(rep[c], avail[c], h, n))
+    if priv:
+        rows = B.rows(len(priv), np.array([tg for _, tg in targets]), INF)
+        B.coef(rows, np.array([soc[c, end] for c, (end, _) in zip(priv, targets)]), 1.0)
+        B.coef(rows, short, 1.0)
+        if fixed:
+            # fairness: a small price on the largest shortfall spreads a forced shortage evenly
+            zmax = B.var((1,), 0.0, INF, FAIRNESS_SHARE * pen)
+            rows = B.rows(len(priv), 0.0, INF)
+            B.coef(rows, zmax[0], 1.0)
+            B.coef(rows, short, -1.0)
+
+    # ---- rule 7: grid connection and its cost ------------------------------------------------
+    imp_p, exp_p = arr.imp.copy(), arr.exp.copy()
+    if fixed:
+        # where export pays more than import the true cost is concave in net; price both
+        # directions at one price (an upper bound of the true cost), so the LP cannot exploit it.
+        odd = exp_p > imp_p
+        one = np.where(arr.base >= arr.pv, imp_p, exp_p)
+        imp_p = np.where(odd, one, imp_p)
+        exp_p = np.where(odd, one, exp_p)
+    gi = B.var((n,), 0.0, max(0.0, arr.imp_lim - margin), imp_p * h)
+    ge = B.var((n,), 0.0, max(0.0, arr.exp_lim - margin), -exp_p * h)
+    pvu = B.var((n,), 0.0, arr.pv)
+    bal = B.rows(n, arr.base, arr.base)
+    B.coef(bal, gi, 1.0)
+    B.coef(bal, ge, -1.0)
+    B.coef(bal, pvu, 1.0)
+    B.coef(bal[None, :], cu, -1.0)
+    B.coef(bal[None, :], du, 1.0)
+    grid_slack = None
+    if fixed:
+        grid_slack = B.var((n,), 0.0, INF, GRID_SLACK_EUR)
+        B.coef(bal, grid_slack, 1.0)
+    # wear (spec score) plus, in fixed mode, a price on discharging in negative-price slots so
+    # that the LP never charges and discharges at once to burn energy (the spec nets p = c - d)
+    wear = scn.degradation_eur_per_kwh * h * np.ones((nc, n))
+    if fixed:
+        neg = np.maximum(0.0, -arr.imp) + np.maximum(0.0, -arr.exp)
+        wear = wear + 1.01 * h * neg[None, :] / (eta_c * eta_d)[:, None]
+    B.obj[1] = wear.ravel()
+
+    # ---- rule 8: flexibility ------------------------------------------------------------------
+    fu = fd = None
+    if arr.up is not None and arr.down is not None:
+        lim = ((cmax + dmax) * k)[:, None] * mask
+        fu = B.var((nc, n), 0.0, lim * (arr.up > 0)[None, :], -arr.up[None, :])
+        fd = B.var((nc, n), 0.0, lim * (arr.down > 0)[None, :], -arr.down[None, :])
+        # rule 4 under activation
+        r = B.rows(nc * n, (-dmax * k)[:, None].repeat(n, 1).ravel(), INF).reshape(nc, n)
+        B.coef(r, cu, 1.0)
+        B.coef(r, du, -1.0)
+        B.coef(r, fu, -1.0)
+        r = B.rows(nc * n, -INF, (cmax * k)[:, None].repeat(n, 1).ravel()).reshape(nc, n)
+        B.coef(r, cu, 1.0)
+        B.coef(r, du, -1.0)
+        B.coef(r, fd, 1.0)
+        # rule 7 under activation: all-up with no PV used, all-down with all PV used
+        r = B.rows(n, -arr.exp_lim - arr.base + margin, INF)
+        B.coef(r[None, :], cu, 1.0)
+        B.coef(r[None, :], du, -1.0)
+        B.coef(r[None, :], fu, -1.0)
+        r = B.rows(n, -INF, arr.imp_lim - arr.base + arr.pv - margin)
+        B.coef(r[None, :], cu, 1.0)
+        B.coef(r[None, :], du, -1.0)
+        B.coef(r[None, :], fd, 1.0)
+        # cumulative battery effect of activation. The battery is concave in p (slope eta_c
+        # charging, 1/eta_d discharging): a car that never discharges is exact with eta_c; a
+        # V2G car uses 1/eta_d in the dispatcher (safe side) and eta_c in the relaxation.
+        v2g = dmax > 0
+        kap = np.where(v2g & fixed, 1.0 / eta_d, eta_c)
+        U = B.var((nc, n + 1), 0.0, INF)
+        D = B.var((nc, n + 1), 0.0, INF)
+        B.ub[-2][np.arange(nc) * (n + 1)] = 0.0
+        B.ub[-1][np.arange(nc) * (n + 1)] = 0.0
+        for Z, f in ((U, fu), (D, fd)):
+            r = B.rows(nc * n, 0.0, 0.0).reshape(nc, n)
+            B.coef(r, Z[:, 1:], 1.0)
+            B.coef(r, Z[:, :-1], -1.0)
+            B.coef(r, f, -(kap * h)[:, None])
+        # floors and caps of the activated trajectories (rules 5 and 6 under rule 8)
+        lo_c, lo_b = np.nonzero(np.isfinite(soc_lb) & (np.arange(n + 1)[None, :] > 0))
+        r = B.rows(len(lo_c), soc_lb[lo_c, lo_b], INF)
+        B.coef(r, soc[lo_c, lo_b], 1.0)
+        B.coef(r, U[lo_c, lo_b], -1.0)
+        hi_c, hi_b = np.nonzero(np.isfinite(soc_ub) & (np.arange(n + 1)[None, :] > 0))
+        r = B.rows(len(hi_c), -INF, soc_ub[hi_c, hi_b])
+        B.coef(r, soc[hi_c, hi_b], 1.0)
+        B.coef(r, D[hi_c, hi_b], 1.0)
+        if frows:
+            rows = B.rows(len(frows), np.array([min_soc[c] for c, _, _ in frows]), INF)
+            B.coef(rows, np.array([soc[c, bnd] for c, bnd, _ in frows]), 1.0)
+            B.coef(rows, np.array([U[c, bnd] for c, bnd, _ in frows]), -1.0)
+            for rr_, (_, _, lst) in zip(rows, frows):
+                B.coef(rr_, x[np.array([q for q, _ in lst])], np.array([s for _, s in lst]))
+        if prom_rows:
+            rows = B.rows(len(prom_rows), np.array([pr[2] for pr in prom_rows]), INF)
+            B.coef(rows, np.array([soc[pr[0], pr[1]] for pr in prom_rows]), 1.0)
+            B.coef(rows, np.array([U[pr[0], pr[1]] for pr in prom_rows]), -1.0)
+            for rr_, pr in zip(rows, prom_rows):
+                if pr[3] is not None:
+                    B.coef(rr_, pr[3], 1.0)
+                if pr[4]:
+                    B.coef(rr_, x[np.array([q for q, _ in pr[4]])],
+                           -np.array([s for _, s in pr[4]]))
+        if priv:
+            # no private shortfall grows: soc_up >= target - shortfall
+            rows = B.rows(len(priv), np.array([tg for _, tg in targets]), INF)
+            B.coef(rows, np.array([soc[c, end] for c, (end, _) in zip(priv, targets)]), 1.0)
+            B.coef(rows, np.array([U[c, end] for c, (end, _) in zip(priv, targets)]), -1.0)
+            B.coef(rows, short, 1.0)
+
+    # ---- terminal value and unserved bookings ----------------------------------------------
+    tv = scn.terminal_value_eur_per_kwh
+    const = 0.0
+    in_end = [c for c in range(nc) if not rep[c].is_private
+              or (rep[c].departure_slot is not None and rep[c].departure_slot > n)]
+    if fixed:
+        for c in in_end:
+            B.obj[2][c * (n + 1) + n] -= tv
+            const += tv * min_soc[c]
+        const += scn.unserved_penalty_eur * sum(
+            1 for b in scn.bookings if (assignment or {}).get(b.id) is None)
+    else:
+        zt = B.var((len(in_end),), 0.0, INF, -tv)
+        rows = B.rows(len(in_end), -INF, -min_soc[in_end] if in_end else 0.0)
+        B.coef(rows, zt, 1.0)
+        B.coef(rows, soc[np.array(in_end, dtype=np.int64), n], -1.0)
+        # a trip running past the end may leave less than min_soc: max(0, .) allows that much
+        for q, (j, c) in enumerate(pairs):
+            b = free[j]
+            if b.end_slot == n and c in in_end:
+                v = rep[c]
+                slack = max(0.0, b.expected_km * v.consumption_kwh_per_km
+                            - (trip_need_kwh(v, b, n) - v.min_soc_kwh))
+                B.coef(rows[in_end.index(c)], x[q], -slack)
+        # unserved: sum_v x[b, v] + u_b = 1
+        if free:
+            u = B.var((len(free),), 0.0, 1.0, scn.unserved_penalty_eur)
+            rows = B.rows(len(free), 1.0, 1.0)
+            B.coef(rows, u, 1.0)
+            if pairs:
+                B.coef(rows[pj], x, 1.0)
+
+    build_s = time.perf_counter() - t0
+    status, obj, bnd, sol = B.solve(solver, time_limit - build_s, threads)
+    res = LPResult(status=status, solver=solver, seconds=time.perf_counter() - t0,
+                   objective=None if obj is None else obj + const,
+                   bound=None if bnd is None else bnd + const,
+                   variables=B.nvar, constraints=B.nrow)
+    if sol is None:
+        return res
+    res.c = np.maximum(0.0, sol[cu])
+    res.d = np.maximum(0.0, sol[du])
+    if fu is not None and fd is not None:
+        res.fu = np.maximum(0.0, sol[fu])
+        res.fd = np.maximum(0.0, sol[fd])
+    res.promise_slack = {bid: float(sol[i]) for bid, i in slack_idx.items()}
+    if grid_slack is not None:
+        res.grid_slack = float(sol[grid_slack].sum())
+    if mode == "integer":
+        res.assignment = {b.id: b.vehicle for b in scn.bookings}
+        for q, (j, c) in enumerate(pairs):
+            if sol[x[q]] > 0.5:
+                res.assignment[free[j].id] = vs[classes[c].members[0]].id
+    return res
