@@ -15,7 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts import services
+from accounts.forms import EmailAdminAuthenticationForm
 from accounts.models import Consent, Household, Invitation, User
+
+# Count admin log-in failures per account too (see EmailCredentialsMixin).
+admin.site.login_form = EmailAdminAuthenticationForm
 
 
 class ConfirmedFilter(admin.SimpleListFilter):

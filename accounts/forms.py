@@ -5,28 +5,52 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth import password_validation
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ConsentKind, User
 from accounts.services import INVITATION_MAX_DAYS
 
 
-class EmailAuthenticationForm(AuthenticationForm):
-    """Log in with the e-mail address, whatever its capitalisation.
+class EmailCredentialsMixin:
+    """Authenticate with the e-mail address, whatever its capitalisation.
 
-    The lower-cased address is also what django-axes counts failures against, so ``Alice@…`` and
-    ``alice@…`` share one lock-out counter.
+    django-axes reads the account name from the credentials under ``AXES_USERNAME_FORM_FIELD``,
+    which defaults to ``USERNAME_FIELD`` (here ``email``), while Django's forms pass
+    ``username=``. Passing the lower-cased address under both names makes axes count failures per
+    account (``Alice@…`` and ``alice@…`` share one counter) whichever of the two it is set to.
     """
 
+    request: HttpRequest | None
+    cleaned_data: dict[str, Any]
+    user_cache: Any
+
+    def clean(self) -> dict[str, Any]:
+        email = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if email is not None and password:
+            email = str(email).strip().lower()
+            self.user_cache = authenticate(
+                self.request, username=email, email=email, password=password
+            )
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()  # type: ignore[attr-defined]
+            self.confirm_login_allowed(self.user_cache)  # type: ignore[attr-defined]
+        return self.cleaned_data
+
+
+class EmailAuthenticationForm(EmailCredentialsMixin, AuthenticationForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("E-mail address")
         self.fields["username"].widget.attrs.update({"autocomplete": "email", "type": "email"})
 
-    def clean_username(self) -> str:
-        return str(self.cleaned_data["username"]).strip().lower()
+
+class EmailAdminAuthenticationForm(EmailCredentialsMixin, AdminAuthenticationForm):
+    """The admin's log-in, with the same per-account lock-out."""
 
 
 def consent_fields() -> dict[str, forms.BooleanField]:

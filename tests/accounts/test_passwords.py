@@ -1,0 +1,68 @@
+"""Changing and resetting a password, without revealing who has an account."""
+
+from __future__ import annotations
+
+import re
+
+from django.urls import reverse
+
+from tests.factories import PASSWORD
+
+NEW_PASSWORD = "tulip-canal-windmill-77"
+RESET = reverse("accounts:password_reset")
+
+
+def without_csrf(html: bytes) -> str:
+    return re.sub(r'(csrfmiddlewaretoken" value=|"X-CSRFToken": )"[^"]+"', "", html.decode())
+
+
+def test_reset_page_answers_the_same_whether_or_not_the_account_exists(
+    client, resident, mailoutbox
+):
+    known = client.post(RESET, {"email": "alice@example.org"}, follow=True)
+    unknown = client.post(RESET, {"email": "nobody@example.org"}, follow=True)
+
+    assert known.redirect_chain == unknown.redirect_chain
+    assert known.status_code == unknown.status_code == 200
+    assert [t.name for t in known.templates] == [t.name for t in unknown.templates]
+    assert without_csrf(known.content) == without_csrf(unknown.content)
+    assert b"Check your mailbox" in known.content
+    assert [m.to for m in mailoutbox] == [["alice@example.org"]]
+
+
+def test_reset_link_sets_a_new_password(client, resident, mailoutbox):
+    client.post(RESET, {"email": "alice@example.org"})
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", mailoutbox[0].body)
+    assert link
+
+    form = client.get(link.group(1), follow=True)
+    response = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        follow=True,
+    )
+
+    assert b"Your new password is set" in response.content
+    resident.refresh_from_db()
+    assert resident.check_password(NEW_PASSWORD)
+
+
+def test_resident_changes_password(client, resident):
+    client.force_login(resident)
+
+    response = client.post(
+        reverse("accounts:password_change"),
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        follow=True,
+    )
+
+    assert b"Your password is changed" in response.content
+    resident.refresh_from_db()
+    assert resident.check_password(NEW_PASSWORD)
+
+
+def test_password_pages_render_with_project_templates(client, resident):
+    assert b"Forgot your password?" in client.get(RESET).content
+    client.force_login(resident)
+    page = client.get(reverse("accounts:password_change"))
+    assert "registration/password_change_form.html" in [t.name for t in page.templates]
