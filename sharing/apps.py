@@ -7,3 +7,11 @@ class SharingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "sharing"
     verbose_name = "Car sharing"
+
+    def ready(self) -> None:
+        from accounts import privacy
+        from sharing import privacy as sharing_privacy
+
+        privacy.register(
+            name="sharing", exporter=sharing_privacy.export_user, eraser=sharing_privacy.erase_user
+        )

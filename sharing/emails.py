@@ -1,0 +1,47 @@
+"""Plain-text mails to residents about their bookings, sent after commit by the services."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from sharing.models import Booking
+
+KINDS = ("confirmed", "bound", "changed", "reminder", "late", "cancelled")
+
+
+def render_booking_mail(kind: str, booking: Booking) -> tuple[str, str]:
+    """Subject and body; the template's first line is the subject."""
+    tz = booking.hub.tz
+    context = {
+        "booking": booking,
+        "hub": booking.hub,
+        "start": booking.start.astimezone(tz),
+        "end": booking.end.astimezone(tz),
+        "vehicle": booking.vehicle,
+        "bay": booking.vehicle.home_bay if booking.vehicle else None,
+        "url": settings.SITE_URL + reverse("sharing:booking-detail", args=[booking.pk]),
+    }
+    text = render_to_string(f"emails/sharing/{kind}.txt", context)
+    subject, _, body = text.strip().partition("\n")
+    return subject.strip(), body.strip() + "\n"
+
+
+def send_booking_mail(kind: str, booking_id: int) -> None:
+    booking = (
+        Booking.objects.select_related("hub", "resident", "vehicle__model", "vehicle__home_bay")
+        .filter(pk=booking_id)
+        .first()
+    )
+    if booking is None or not booking.resident.email:
+        return
+    subject, body = render_booking_mail(kind, booking)
+    send_mail(subject, body, None, [booking.resident.email])
+
+
+def queue_booking_mail(kind: str, booking_id: int) -> None:
+    assert kind in KINDS
+    transaction.on_commit(lambda: send_booking_mail(kind, booking_id))

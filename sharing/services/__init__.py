@@ -1,0 +1,43 @@
+"""Writes and workflows of the sharing app: ``<noun>_<verb>(*, ...)`` under ``transaction.atomic``,
+with mails and signals queued on commit."""
+
+from __future__ import annotations
+
+from sharing.services.binding import (
+    booking_bind_vehicle,
+    bookings_bind_due,
+    bookings_flag_late_returns,
+)
+from sharing.services.bookings import (
+    BookingUnavailable,
+    booking_cancel,
+    booking_change_end,
+    booking_create,
+)
+from sharing.services.lifecycle import (
+    booking_pick_up,
+    booking_return,
+    bookings_mark_no_show,
+    bookings_send_reminders,
+    maintenance_block_create,
+    vehicle_set_status,
+)
+from sharing.services.rules import cancel_fee, price_estimate
+
+__all__ = [
+    "BookingUnavailable",
+    "booking_bind_vehicle",
+    "booking_cancel",
+    "booking_change_end",
+    "booking_create",
+    "booking_pick_up",
+    "booking_return",
+    "bookings_bind_due",
+    "bookings_flag_late_returns",
+    "bookings_mark_no_show",
+    "bookings_send_reminders",
+    "cancel_fee",
+    "maintenance_block_create",
+    "price_estimate",
+    "vehicle_set_status",
+]
