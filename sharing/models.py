@@ -64,7 +64,7 @@ class Hub(models.Model):
         _("open bookings per household"), default=2
     )
     max_hours_per_week_per_household = models.PositiveIntegerField(
-        _("booked hours per household per week"), default=40
+        _("booked hours per household per week"), default=80
     )
 
     # Cancellation policy.

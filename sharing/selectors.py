@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import QuerySet
@@ -93,6 +93,7 @@ def availability(
     Uses the same check as ``booking_create``: booking ``N`` km in the window succeeds, more fails.
     """
     now = now or timezone.now()
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     raise_if(window_errors(hub=hub, start=start, end=end, now=now))
     if range_km is not None:
         raise_if(range_errors(hub=hub, promised_range_km=range_km, expected_km=range_km))

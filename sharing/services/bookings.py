@@ -7,7 +7,7 @@ step: two residents taking the last car at the same instant cannot both succeed.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -72,6 +72,7 @@ def booking_create(
     """
     now = now or timezone.now()
     expected = promised_range_km if expected_km is None else expected_km
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     with transaction.atomic():
         hub = lock_hub(hub)
         if idempotency_key:
@@ -140,6 +141,7 @@ def booking_change_end(*, booking: Booking, end: datetime, now: datetime | None 
     be kept; a booking that holds a car keeps that car.
     """
     now = now or timezone.now()
+    end = end.astimezone(UTC)
     with transaction.atomic():
         hub = lock_hub(booking.hub)
         booking = Booking.objects.select_for_update().get(pk=booking.pk)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
@@ -14,6 +14,14 @@ from sharing.models import OPEN_STATUSES, Booking, BookingStatus, Hub
 from sharing.planning import hub_max_range_km
 
 CENT = Decimal("0.01")
+
+
+def elapsed(start: datetime, end: datetime) -> timedelta:
+    """Real time between two moments. Python subtracts wall-clock times when both share a
+    tzinfo, which is wrong across a clock change, so compare in UTC."""
+    return end.astimezone(UTC) - start.astimezone(UTC)
+
+
 DAY = timedelta(hours=24)
 
 
@@ -22,7 +30,7 @@ def price_estimate(*, hub: Hub, start: datetime, end: datetime, expected_km: int
 
     Durations are real elapsed time, so a night across a clock change costs 1 h less or more.
     """
-    duration = end - start
+    duration = elapsed(start, end)
     full_days, rest = divmod(duration, DAY)
     hours = Decimal(int(rest.total_seconds())) / 3600
     time_cost = full_days * hub.day_rate + min(hub.day_rate, hours * hub.hourly_rate)
@@ -80,7 +88,7 @@ def window_errors(
             "start",
             _("You can book at most %(days)s days ahead.") % {"days": hub.max_days_ahead},
         )
-    duration = end - start
+    duration = elapsed(start, end)
     if duration < timedelta(minutes=hub.min_booking_minutes):
         add(
             "end",
@@ -172,7 +180,7 @@ def fair_use_errors(
         ]
         counted.append((start, end))
         used = sum(
-            (min(b_end, week_end) - max(b_start, week_start) for b_start, b_end in counted),
+            (elapsed(max(b_start, week_start), min(b_end, week_end)) for b_start, b_end in counted),
             timedelta(),
         )
         if used > limit:
