@@ -32,3 +32,11 @@ def neighbour(db):
 def fleet_admin(db):
     return UserFactory(email="fleet@example.org", full_name="Fiona Fleet", is_staff=True,
                        is_superuser=True, household=None)
+
+
+@pytest.fixture
+def hub(db):
+    """The Wisselspoor hub with the default rules."""
+    from tests.factories import HubFactory
+
+    return HubFactory()

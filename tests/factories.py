@@ -45,3 +45,40 @@ class InvitationFactory(factory.django.DjangoModelFactory):
 
     household = factory.SubFactory(HouseholdFactory)
     expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=14))
+
+
+# --- sharing ---------------------------------------------------------------------------------
+
+
+class HubFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "sharing.Hub"
+        django_get_or_create = ("slug",)
+
+    name = "Wisselspoor"
+    slug = "wisselspoor"
+    address = "Wisselspoor, Utrecht"
+
+
+class VehicleModelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "sharing.VehicleModel"
+        django_get_or_create = ("make", "model")
+
+    make = "Renault"
+    model = "5 E-Tech 52 kWh"
+    usable_battery_kwh = 52
+    consumption_kwh_per_km = "0.150"
+    ac_charge_kw = 11
+    ac_discharge_kw = 11
+    bidirectional = True
+    max_promised_range_km = 300
+
+
+class VehicleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "sharing.Vehicle"
+
+    plate = factory.Sequence(lambda n: f"WS-{n:03d}-E")
+    model = factory.SubFactory(VehicleModelFactory)
+    hub = factory.SubFactory(HubFactory)
