@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +23,9 @@ from config.env import (
     env_str,
     env_timezone,
 )
+
+# Lets admin classes and querysets be subscripted at run time (ModelAdmin[Vehicle]).
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-only-insecure-key-never-use-this-in-production"  # noqa: S105 - refused when DEBUG is off
@@ -94,6 +98,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env_database("DATABASE_URL", str(BASE_DIR / "db.sqlite3"))}
+if env_str("TEST_DATABASE_NAME", ""):
+    # Lets concurrent test runs on one server use their own throwaway databases.
+    DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

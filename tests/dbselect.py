@@ -39,6 +39,8 @@ def _choose() -> tuple[str, str]:
     redis_url = os.environ.pop("REDIS_URL", "") or LOCAL_REDIS
     os.environ.setdefault("TEST_REDIS_URL", redis_url)
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
+    # One throwaway database per run, so two runs on one server never drop each other's.
+    os.environ.setdefault("TEST_DATABASE_NAME", f"test_wisselstroom_{os.getpid()}")
     database = os.environ.get("DATABASE_URL", "")
     return ("postgresql" if database.startswith("postgres") else "sqlite"), database
 
@@ -62,7 +64,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             reason = "needs PostgreSQL (tests are running on SQLite)"
             item.add_marker(pytest.mark.skip(reason=reason))
         if item.get_closest_marker("redis") and not REDIS_UP:
-            item.add_marker(pytest.mark.skip(reason="needs Redis at " + os.environ["TEST_REDIS_URL"]))
+            item.add_marker(
+                pytest.mark.skip(reason="needs Redis at " + os.environ["TEST_REDIS_URL"])
+            )
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

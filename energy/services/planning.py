@@ -1,0 +1,226 @@
+"""Planning a hub: database in, solver, validator, plan and car bindings out.
+
+``hub_plan`` is what the ``plan_hub`` task calls. It never replaces a valid plan with a worse
+one: a plan is switched in (in one transaction, with its slots, assignments, flexibility offers
+and the bindings that are due) only when the project's own validator finds no violation.
+A crash or an invalid plan is recorded on its run, staff are alerted, and the hub keeps its
+last valid plan.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import mail_admins
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from energy.dispatch import Plan, Scenario, baseline_plan, check_plan, parse_scenario, solve
+from energy.models import DispatchRun, FlexOffer, OfferStatus, PlanAssignment, PlanSlot, RunStatus
+from energy.scenario import BuiltScenario, build_hub_scenario, floor_to_slot
+from sharing.models import Booking, BookingStatus, Hub, Vehicle
+from sharing.services.binding import booking_bind_vehicle
+
+logger = logging.getLogger(__name__)
+
+Solver = Callable[[Scenario, float], Plan]
+D3 = Decimal("0.001")
+
+
+def _dec(value: float) -> Decimal:
+    return Decimal(repr(round(value, 3))).quantize(D3)
+
+
+def _default_solver(scenario: Scenario, time_limit: float) -> Plan:
+    return solve(scenario, time_limit=time_limit)
+
+
+def hub_plan(
+    *,
+    hub: Hub,
+    trigger: str,
+    now: datetime | None = None,
+    slots: int | None = None,
+    solver: Solver | None = None,
+) -> DispatchRun:
+    """Plan ``hub`` from the current slot on and switch its plan if the result is valid."""
+    now = now or timezone.now()
+    start = floor_to_slot(now, hub.slot_minutes)
+    slots = slots or settings.DISPATCH_HORIZON_SLOTS
+    built = build_hub_scenario(hub=hub, start=start, slots=slots, now=now)
+    run = DispatchRun.objects.create(
+        hub=hub,
+        trigger=(trigger + ("; " + "; ".join(built.notes) if built.notes else ""))[:64],
+        horizon_start=start,
+        slot_minutes=hub.slot_minutes,
+        slots=slots,
+        scenario=built.document,
+    )
+    began = time.perf_counter()
+    try:
+        scenario = parse_scenario(built.document)
+    except ValueError as exc:
+        return _fail(run, RunStatus.FAILED, f"scenario rejected: {exc}")
+    try:
+        plan = (solver or _default_solver)(scenario, float(settings.DISPATCH_TIME_LIMIT_SECONDS))
+    except Exception as exc:  # the solver is third-party C++: any failure keeps the old plan
+        logger.exception("dispatch solver crashed for hub %s", hub.slug)
+        # The safe plan: charge as early as the grid allows, never discharge, no flexibility.
+        fallback = baseline_plan(scenario, "uncontrolled")
+        run.plan = fallback.to_json_dict()
+        run.fallback_used = True
+        return _fail(run, RunStatus.FAILED, f"solver crashed: {exc.__class__.__name__}: {exc}")
+    run.solver_seconds = time.perf_counter() - began
+    run.plan = plan.to_json_dict()
+    summary: dict[str, Any] = plan.summary or {}
+    run.solver = str(summary.get("solver", ""))[:40]
+    run.solver_status = str(summary.get("status", ""))[:40]
+    run.fallback_used = bool(summary.get("fallback", False))
+    bound = summary.get("bound")
+    run.bound_eur = Decimal(repr(round(float(bound), 4))) if bound is not None else None
+    gap = summary.get("gap")
+    run.gap = float(gap) if gap is not None else None
+
+    result = check_plan(scenario, plan)
+    run.score_terms = result.terms.as_dict()
+    run.score_eur = Decimal(repr(round(result.terms.score, 4)))
+    if not result.valid:
+        run.violations = result.violations[:200]
+        return _fail(run, RunStatus.INVALID, f"{len(result.violations)} violations")
+    with transaction.atomic():
+        Hub.objects.select_for_update().filter(pk=hub.pk).first()
+        DispatchRun.objects.filter(hub=hub, is_current=True).update(is_current=False)
+        run.status = RunStatus.SUCCEEDED
+        run.is_current = True
+        run.finished_at = timezone.now()
+        run.save()
+        _store_plan(run, built, scenario, plan)
+        _bind_due(hub, built, plan, now)
+    return run
+
+
+def _fail(run: DispatchRun, status: str, error: str) -> DispatchRun:
+    run.status = status
+    run.error = error
+    run.finished_at = timezone.now()
+    run.save()
+    logger.error("dispatch run %s for hub %s: %s", run.pk, run.hub_id, error)
+    transaction.on_commit(
+        lambda: mail_admins(
+            f"Dispatch failed for hub {run.hub_id}",
+            f"Run {run.pk}: {error}\nThe hub keeps its last valid plan.",
+            fail_silently=True,
+        )
+    )
+    return run
+
+
+def soc_trajectory(
+    scenario: Scenario, vehicle_id: str, power: list[float], trips: list[Any]
+) -> list[float]:
+    """Expected charge at the start of each slot, following the spec's battery model."""
+    v = next(x for x in scenario.vehicles if x.id == vehicle_id)
+    h = scenario.slot_minutes / 60
+    returns = {b.end_slot: b.expected_km * v.consumption_kwh_per_km for b in trips}
+    soc = v.initial_soc_kwh
+    out: list[float] = []
+    for t in range(scenario.slots):
+        soc -= returns.get(t, 0.0)
+        out.append(soc)
+        p = power[t]
+        soc += v.charge_efficiency * p * h if p >= 0 else p * h / v.discharge_efficiency
+    return out
+
+
+def _store_plan(run: DispatchRun, built: BuiltScenario, scenario: Scenario, plan: Plan) -> None:
+    minutes = scenario.slot_minutes
+    start = run.horizon_start
+    trips: dict[str, list[Any]] = {}
+    for booking in scenario.bookings:
+        chosen = plan.assignments.get(booking.id)
+        if chosen:
+            trips.setdefault(chosen, []).append(booking)
+    rows: list[PlanSlot] = []
+    up_total = [0.0] * scenario.slots
+    down_total = [0.0] * scenario.slots
+    for vehicle in scenario.vehicles:
+        power = plan.power_kw.get(vehicle.id, [0.0] * scenario.slots)
+        up = (plan.flex_up_kw or {}).get(vehicle.id, [0.0] * scenario.slots)
+        down = (plan.flex_down_kw or {}).get(vehicle.id, [0.0] * scenario.slots)
+        socs = soc_trajectory(scenario, vehicle.id, power, trips.get(vehicle.id, []))
+        for t in range(scenario.slots):
+            up_total[t] += up[t]
+            down_total[t] += down[t]
+            rows.append(
+                PlanSlot(
+                    run=run,
+                    vehicle_id=built.vehicles.get(vehicle.id),
+                    session_id=built.sessions.get(vehicle.id),
+                    start=start + timedelta(minutes=t * minutes),
+                    power_kw=_dec(power[t]),
+                    soc_kwh=_dec(socs[t]),
+                    flex_up_kw=_dec(up[t]),
+                    flex_down_kw=_dec(down[t]),
+                )
+            )
+    PlanSlot.objects.bulk_create(rows, batch_size=2000)
+    PlanAssignment.objects.bulk_create(
+        [
+            PlanAssignment(
+                run=run,
+                booking_id=built.bookings[booking_id],
+                vehicle_id=built.vehicles.get(vehicle_id) if vehicle_id else None,
+            )
+            for booking_id, vehicle_id in plan.assignments.items()
+            if booking_id in built.bookings
+        ]
+    )
+    # Future draft offers are replaced by this plan's; offered or activated ones stand.
+    FlexOffer.objects.filter(hub=run.hub, status=OfferStatus.DRAFT, start__gte=start).delete()
+    flex = scenario.flexibility
+    if flex is None:
+        return
+    FlexOffer.objects.bulk_create(
+        [
+            FlexOffer(
+                hub=run.hub,
+                run=run,
+                start=start + timedelta(minutes=t * minutes),
+                up_kw=_dec(up_total[t]),
+                down_kw=_dec(down_total[t]),
+                up_eur_per_kw=Decimal(repr(round(flex.up_eur_per_kw[t], 5))),
+                down_eur_per_kw=Decimal(repr(round(flex.down_eur_per_kw[t], 5))),
+            )
+            for t in range(scenario.slots)
+            if up_total[t] > 0.0005 or down_total[t] > 0.0005
+        ]
+    )
+
+
+def _bind_due(hub: Hub, built: BuiltScenario, plan: Plan, now: datetime) -> None:
+    """Bind the chosen car of every booking that starts within the hub's lead time."""
+    due = now + timedelta(minutes=hub.bind_lead_minutes)
+    by_pk = {pk: key for key, pk in built.bookings.items()}
+    vehicles = {v.pk: v for v in Vehicle.objects.filter(pk__in=built.vehicles.values())}
+    for booking in Booking.objects.filter(
+        pk__in=by_pk, status=BookingStatus.CONFIRMED, start__lte=due
+    ).select_related("hub", "resident"):
+        plate = plan.assignments.get(by_pk[booking.pk])
+        if not plate:
+            continue
+        vehicle = vehicles.get(built.vehicles[plate])
+        if vehicle is None:
+            continue
+        try:
+            with transaction.atomic():
+                booking_bind_vehicle(booking=booking, vehicle=vehicle, reason="dispatch plan")
+        except (ValidationError, DatabaseError) as exc:
+            # The next run retries; the late-binding job is the backstop.
+            logger.warning("could not bind booking %s to %s: %s", booking.pk, vehicle.plate, exc)
