@@ -28,18 +28,20 @@ def household_admin(resident: User) -> User:
 @pytest.fixture
 def housemate(household: Household) -> User:
     """Hans lives with Alice."""
-    return UserFactory(email="hans@example.org", full_name="Hans Visser", household=household)
+    return UserFactory.create(
+        email="hans@example.org", full_name="Hans Visser", household=household
+    )
 
 
 @pytest.fixture
 def new_household(db) -> Household:
     """Carol's home: nobody has joined yet."""
-    return HouseholdFactory(name="Household Carol", address="Wisselspoor 3")
+    return HouseholdFactory.create(name="Household Carol", address="Wisselspoor 3")
 
 
 @pytest.fixture
 def invitation(new_household: Household, fleet_admin: User) -> Invitation:
-    return InvitationFactory(household=new_household, created_by=fleet_admin)
+    return InvitationFactory.create(household=new_household, created_by=fleet_admin)
 
 
 @pytest.fixture
@@ -57,4 +59,6 @@ def signup_data(invitation: Invitation) -> dict[str, str]:
 
 @pytest.fixture
 def expired_invitation(new_household: Household) -> Invitation:
-    return InvitationFactory(household=new_household, expires_at=timezone.now() - timedelta(days=1))
+    return InvitationFactory.create(
+        household=new_household, expires_at=timezone.now() - timedelta(days=1)
+    )

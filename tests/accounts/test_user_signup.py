@@ -48,13 +48,13 @@ def test_first_member_becomes_primary_member_and_household_admin(client, signup_
     client.post(SIGNUP, signup_data)
 
     carol = User.objects.get(email="carol@example.org")
-    household = Household.objects.get(pk=carol.household_id)
+    household = Household.objects.get(members=carol)
     assert household.primary_member == carol
     assert carol.is_household_admin
 
 
 def test_second_member_is_an_ordinary_member(client, household_admin, household):
-    invitation = InvitationFactory(household=household)
+    invitation = InvitationFactory.create(household=household)
     client.post(
         SIGNUP,
         {
@@ -228,4 +228,4 @@ def test_logged_in_resident_is_sent_to_the_account_page(client, resident):
 def test_factory_user_still_may_book(resident):
     """Guard: the shared factory makes residents who may book (others rely on it)."""
     assert resident.may_book
-    assert UserFactory().may_book
+    assert UserFactory.create().may_book
