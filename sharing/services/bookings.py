@@ -120,7 +120,9 @@ def booking_cancel(*, booking: Booking, now: datetime | None = None) -> Booking:
     now = now or timezone.now()
     with transaction.atomic():
         lock_hub(booking.hub)
-        booking = Booking.objects.select_for_update().select_related("hub").get(pk=booking.pk)
+        booking = (
+            Booking.objects.select_for_update(of=("self",)).select_related("hub").get(pk=booking.pk)
+        )
         if booking.status not in (BookingStatus.CONFIRMED, BookingStatus.BOUND):
             raise ValidationError(
                 {"status": [_("Only a booking that has not started can be cancelled.")]}

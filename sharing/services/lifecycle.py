@@ -34,7 +34,7 @@ def booking_pick_up(
     now = now or timezone.now()
     with transaction.atomic():
         booking = (
-            Booking.objects.select_for_update()
+            Booking.objects.select_for_update(of=("self",))
             .select_related("vehicle__model", "hub")
             .get(pk=booking.pk)
         )
@@ -76,7 +76,9 @@ def booking_return(
     with transaction.atomic():
         lock_hub(booking.hub)
         booking = (
-            Booking.objects.select_for_update().select_related("vehicle__model").get(pk=booking.pk)
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("vehicle__model")
+            .get(pk=booking.pk)
         )
         if booking.status != BookingStatus.ACTIVE or booking.vehicle is None:
             raise ValidationError({"status": [_("Only a car on the road can be returned.")]})
