@@ -30,21 +30,34 @@ def test_exclusion_constraint_rejects_overlap_without_application_check(resident
         vehicle=car,
         status=BookingStatus.BOUND,
     )
-    Booking.objects.create(start=start, end=start + H, block_start=start, block_end=start + H + hub.buffer, **fields)
+    Booking.objects.create(
+        start=start, end=start + H, block_start=start, block_end=start + H + hub.buffer, **fields
+    )
     # Starts 10 minutes after the first one's end: inside the turnaround buffer.
     later = start + H + timedelta(minutes=10)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Booking.objects.create(start=later, end=later + H, block_start=later, block_end=later + H + hub.buffer, **fields)
+        Booking.objects.create(
+            start=later,
+            end=later + H,
+            block_start=later,
+            block_end=later + H + hub.buffer,
+            **fields,
+        )
     # A confirmed (unbound) booking rebound by a raw update is rejected too.
     other = Booking.objects.create(
         **{**fields, "vehicle": None, "status": BookingStatus.CONFIRMED},
-        start=start, end=start + H, block_start=start, block_end=start + H + hub.buffer,
+        start=start,
+        end=start + H,
+        block_start=start,
+        block_end=start + H + hub.buffer,
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         Booking.objects.filter(pk=other.pk).update(vehicle=car, status=BookingStatus.BOUND)
     # Exactly at the buffer's end is fine.
     ok = start + H + hub.buffer
-    Booking.objects.create(start=ok, end=ok + H, block_start=ok, block_end=ok + H + hub.buffer, **fields)
+    Booking.objects.create(
+        start=ok, end=ok + H, block_start=ok, block_end=ok + H + hub.buffer, **fields
+    )
 
 
 @pytest.mark.postgres
@@ -52,7 +65,12 @@ def test_exclusion_constraint_rejects_overlap_without_application_check(resident
 def test_fifty_residents_take_the_last_car_at_once(hub, car, frozen):
     residents = [UserFactory() for _ in range(50)]
     start = NOW + 3 * H
-    body = {"hub": hub.slug, "start": start.isoformat(), "end": (start + 2 * H).isoformat(), "promised_range_km": 100}
+    body = {
+        "hub": hub.slug,
+        "start": start.isoformat(),
+        "end": (start + 2 * H).isoformat(),
+        "promised_range_km": 100,
+    }
     barrier = threading.Barrier(50)
     results: list[tuple[int, dict]] = []
     lock = threading.Lock()

@@ -30,28 +30,52 @@ H = timedelta(hours=1)
 
 def test_full_lifecycle(resident, hub, car, django_capture_on_commit_callbacks):
     received = []
-    signals.booking_changed.connect(lambda **kw: received.append(kw["reason"]), weak=False, dispatch_uid="t")
+    signals.booking_changed.connect(
+        lambda **kw: received.append(kw["reason"]), weak=False, dispatch_uid="t"
+    )
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            booking = booking_create(resident=resident, hub=hub, start=NOW + H, end=NOW + 3 * H, promised_range_km=40, now=NOW)
+            booking = booking_create(
+                resident=resident,
+                hub=hub,
+                start=NOW + H,
+                end=NOW + 3 * H,
+                promised_range_km=40,
+                now=NOW,
+            )
             assert bookings_send_reminders(now=NOW) == [booking.pk]
             assert bookings_send_reminders(now=NOW) == []
             bound = bookings_bind_due(hub=hub, now=NOW + 40 * timedelta(minutes=1))
             assert [b.pk for b in bound] == [booking.pk]
             trip = booking_pick_up(booking=booking, now=NOW + H, soc_percent=Decimal(90))
-            trip = booking_return(booking=booking, now=NOW + 3 * H, odometer_km=35, soc_percent=Decimal(75))
+            trip = booking_return(
+                booking=booking, now=NOW + 3 * H, odometer_km=35, soc_percent=Decimal(75)
+            )
     finally:
         signals.booking_changed.disconnect(dispatch_uid="t")
     booking.refresh_from_db()
     assert booking.status == BookingStatus.COMPLETED
     assert Trip.objects.get().km == 35 and trip.kwh_used == Decimal("7.80")
-    assert [m.subject.split(":")[0] for m in mail.outbox][:3] == ["Booking confirmed", "Reminder", "Your car"]
+    assert [m.subject.split(":")[0] for m in mail.outbox][:3] == [
+        "Booking confirmed",
+        "Reminder",
+        "Your car",
+    ]
     assert received == ["booking created", "car bound", "picked up", "returned"]
 
 
 def test_bind_refuses_a_car_that_cannot_keep_the_promise(resident, hub, car):
-    small = VehicleFactory(hub=hub, plate="SMALL", model__make="Nissan", model__model="Leaf 40", model__usable_battery_kwh=10, model__max_promised_range_km=300)
-    booking = booking_create(resident=resident, hub=hub, start=NOW + H, end=NOW + 2 * H, promised_range_km=200, now=NOW)
+    small = VehicleFactory(
+        hub=hub,
+        plate="SMALL",
+        model__make="Nissan",
+        model__model="Leaf 40",
+        model__usable_battery_kwh=10,
+        model__max_promised_range_km=300,
+    )
+    booking = booking_create(
+        resident=resident, hub=hub, start=NOW + H, end=NOW + 2 * H, promised_range_km=200, now=NOW
+    )
     with pytest.raises(ValidationError) as caught:
         booking_bind_vehicle(booking=booking, vehicle=small, reason="test", now=NOW)
     assert "cannot keep" in caught.value.message_dict["vehicle"][0]
@@ -60,9 +84,18 @@ def test_bind_refuses_a_car_that_cannot_keep_the_promise(resident, hub, car):
 
 
 def _late_setup(resident, hub, car):
-    first = booking_create(resident=resident, hub=hub, start=NOW + H, end=NOW + 2 * H, promised_range_km=20, now=NOW)
+    first = booking_create(
+        resident=resident, hub=hub, start=NOW + H, end=NOW + 2 * H, promised_range_km=20, now=NOW
+    )
     other = UserFactory()
-    second = booking_create(resident=other, hub=hub, start=NOW + 2 * H + timedelta(minutes=30), end=NOW + 4 * H, promised_range_km=20, now=NOW)
+    second = booking_create(
+        resident=other,
+        hub=hub,
+        start=NOW + 2 * H + timedelta(minutes=30),
+        end=NOW + 4 * H,
+        promised_range_km=20,
+        now=NOW,
+    )
     booking_bind_vehicle(booking=first, vehicle=car, reason="t", now=NOW)
     booking_pick_up(booking=first, now=NOW + H)
     booking_bind_vehicle(booking=second, vehicle=car, reason="t", now=NOW + H)
@@ -83,18 +116,26 @@ def test_late_return_rebinds_next_booking(resident, hub, car, django_capture_on_
     assert mail.outbox[0].subject.startswith("Your car has changed")
 
 
-def test_late_return_without_spare_notifies_next_resident_once(resident, hub, car, django_capture_on_commit_callbacks):
+def test_late_return_without_spare_notifies_next_resident_once(
+    resident, hub, car, django_capture_on_commit_callbacks
+):
     first, second = _late_setup(resident, hub, car)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        assert bookings_flag_late_returns(now=NOW + 2 * H + timedelta(minutes=5)) == {first.pk: "notified"}
-        assert bookings_flag_late_returns(now=NOW + 2 * H + timedelta(minutes=10)) == {first.pk: "already notified"}
+        assert bookings_flag_late_returns(now=NOW + 2 * H + timedelta(minutes=5)) == {
+            first.pk: "notified"
+        }
+        assert bookings_flag_late_returns(now=NOW + 2 * H + timedelta(minutes=10)) == {
+            first.pk: "already notified"
+        }
     assert len(mail.outbox) == 1 and "late" in mail.outbox[0].subject
     assert mail.outbox[0].to == [second.resident.email]
 
 
 def test_no_show(resident, hub, car):
-    booking = booking_create(resident=resident, hub=hub, start=NOW + H, end=NOW + 2 * H, promised_range_km=20, now=NOW)
+    booking = booking_create(
+        resident=resident, hub=hub, start=NOW + H, end=NOW + 2 * H, promised_range_km=20, now=NOW
+    )
     assert bookings_mark_no_show(now=NOW + H + timedelta(minutes=29)) == []
     assert bookings_mark_no_show(now=NOW + H + timedelta(minutes=30)) == [booking.pk]
     booking.refresh_from_db()
