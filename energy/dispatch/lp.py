@@ -14,6 +14,7 @@ arrays into one `scipy.sparse.csr_matrix`, then handed to OR-Tools' model builde
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -75,7 +76,7 @@ class _Builder:
         self.c.append(cc.ravel())
         self.v.append(vv.ravel())
 
-    def solve(self, solver: str, time_limit: float, threads: int = 1) -> tuple[
+    def solve(self, solver: str, time_limit: float, params: str = "") -> tuple[
             str, float | None, float | None, FloatArr | None]:
         lb = np.concatenate(self.lb)
         ub = np.concatenate(self.ub)
@@ -94,7 +95,10 @@ class _Builder:
             for i in idx.ravel():
                 model.set_var_integrality(int(i), True)
         sol = mbh.ModelSolverHelper(solver)
-        sol.enable_output(False)
+        sol.enable_output(bool(os.environ.get("DISPATCH_SOLVER_LOG")))
+        params = os.environ.get("DISPATCH_SOLVER_PARAMS", params).replace(";", "\n")
+        if params:
+            sol.set_solver_specific_parameters(params)
         sol.set_time_limit_in_seconds(max(0.5, time_limit))
         sol.solve(model)
         status = sol.status().name
@@ -147,7 +151,7 @@ def _vehicle_key(v: Vehicle) -> tuple[object, ...]:
 def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
                     assignment: dict[str, str | None] | None = None,
                     time_limit: float = 60.0, solver: str = "highs",
-                    aggregate: bool = True, threads: int = 1) -> LPResult:
+                    aggregate: bool = True) -> LPResult:
     """Build the LP/MILP of `mode` and solve it; see the module docstring."""
     t0 = time.perf_counter()
     n, h = arr.n, arr.h
@@ -230,39 +234,40 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
     pc = np.array([c for _, c in pairs], dtype=np.int64)
     pj = np.array([j for j, _ in pairs], dtype=np.int64)
 
-    # relaxed: c, d <= limit * (plugged share); rows only where a candidate covers the slot.
-    cover: dict[tuple[int, int], list[int]] = {}
-    for q, (j, c) in enumerate(pairs):
-        b = free[j]
-        for t in range(b.start_slot, b.end_slot):
-            cover.setdefault((c, t), []).append(q)
-    if cover:
-        keys = list(cover)
-        rc = np.array([a for a, _ in keys])
-        rt = np.array([t for _, t in keys])
-        for var, lim in ((cu, cmax), (du, dmax)):
-            rows = B.rows(len(keys), -INF, (lim * k)[rc] * mask[rc, rt])
-            B.coef(rows, var[rc, rt], 1.0)
-            rr = np.concatenate([np.full(len(cover[key]), r) for r, key in zip(rows, keys)])
-            qq = np.concatenate([np.array(cover[key]) for key in keys])
-            B.coef(rr, x[qq], lim[rc][np.repeat(np.arange(len(keys)),
-                                                [len(cover[key]) for key in keys])])
-    # rule 2 in relaxed/integer mode: per class and slot, overlapping (extended) trips <= k
+    # Relaxed/integer: running sums over each class's slots keep the matrix sparse (two
+    # entries per candidate instead of one per slot it covers):
+    #   A[c, t]  share of class c away on a candidate trip in slot t     (rule 3)
+    #   X[c, t]  candidate trips whose [start, end + turnaround) holds t  (rule 2: <= k)
+    #   F[c, b]  how far below min_soc a trip may leave boundary b inside it (rule 5 relaxed)
+    F = None
+    slack_q = np.zeros(len(pairs))
     if pairs:
-        ext: dict[tuple[int, int], list[int]] = {}
-        starts: dict[tuple[int, int], list[int]] = {}
-        for q, (j, c) in enumerate(pairs):
-            b = free[j]
-            starts.setdefault((c, b.start_slot), []).append(q)
-        for q, (j, c) in enumerate(pairs):
-            b = free[j]
-            for (c2, s2) in [(c, s) for s in range(b.start_slot, min(n, b.end_slot + turn))]:
-                if (c2, s2) in starts:
-                    ext.setdefault((c2, s2), []).append(q)
-        for (c, _), qs in ext.items():
-            if len(qs) > 1 or k[c] < 1:
-                row = B.rows(1, -INF, k[c])
-                B.coef(row, x[np.array(qs)], 1.0)
+        s_arr = np.array([free[j].start_slot for j in pj], dtype=np.int64)
+        e_arr = np.array([free[j].end_slot for j in pj], dtype=np.int64)
+        ext_e = np.minimum(n, e_arr + turn)
+        slack_q = np.array([max(0.0, free[j].expected_km * rep[c].consumption_kwh_per_km
+                                - (trip_need_kwh(rep[c], free[j], n) - rep[c].min_soc_kwh))
+                            for j, c in pairs])
+        A = B.var((nc, n), 0.0, INF)
+        X = B.var((nc, n), 0.0, k[:, None] * np.ones((1, n)))
+        F = B.var((nc, n + 1), 0.0, INF)
+        for Z, ends in ((A, e_arr), (X, ext_e)):
+            r = B.rows(nc * n, 0.0, 0.0).reshape(nc, n)
+            B.coef(r, Z, 1.0)
+            B.coef(r[:, 1:], Z[:, :-1], -1.0)
+            B.coef(r[pc, s_arr], x, -1.0)
+            m = ends < n
+            B.coef(r[pc[m], ends[m]], x[m], 1.0)
+        r = B.rows(nc * (n + 1), 0.0, 0.0).reshape(nc, n + 1)
+        B.coef(r, F, 1.0)
+        B.coef(r[:, 1:], F[:, :-1], -1.0)
+        B.coef(r[pc, s_arr + 1], x, -slack_q)
+        m = e_arr < n
+        B.coef(r[pc[m], e_arr[m]], x[m], slack_q[m])
+        for var, lim in ((cu, cmax), (du, dmax)):
+            r = B.rows(nc * n, -INF, ((lim * k)[:, None] * mask).ravel()).reshape(nc, n)
+            B.coef(r, var, 1.0)
+            B.coef(r, A, lim[:, None])
 
     # ---- battery: soc[t+1] = soc[t] + eta_c h c - h d / eta_d - trips leaving at t ---------------
     dyn = B.rows(nc * n, -drop.ravel(), -drop.ravel())
@@ -279,7 +284,6 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
     soc_lb[:, 0] = soc_ub[:, 0] = initial
     # per class margin: never tighter than the data allows (a car may start exactly full)
     mv = np.minimum(margin, np.maximum(0.0, np.minimum(battery - initial, initial - min_soc)) / 2)
-    floor_rows: dict[tuple[int, int], list[tuple[int, float]]] = {}
     for c in range(nc):
         v = rep[c]
         chk = checked_boundaries(v, fixed_trips[c], n)
@@ -289,27 +293,16 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
         soc_ub[c, chk] = battery[c] - mv[c]  # rule 5 cap
         if not fixed:
             soc_ub[c, p0 + 1:] = battery[c]
-    # relaxed: a candidate trip relaxes the floor inside it by what the integer model allows
-    for q, (j, c) in enumerate(pairs):
-        b = free[j]
-        v = rep[c]
-        slack = max(0.0, b.expected_km * v.consumption_kwh_per_km
-                    - (trip_need_kwh(v, b, n) - v.min_soc_kwh))
-        for bnd in range(b.start_slot + 1, min(b.end_slot, n) + 1):
-            if bnd < b.end_slot or b.end_slot == n:
-                floor_rows.setdefault((c, bnd), []).append((q, slack))
-    for (c, bnd) in floor_rows:
-        soc_lb[c, bnd] = -INF
+    floor_val = soc_lb.copy()
+    flo_c, flo_b = np.nonzero(np.isfinite(soc_lb) & (np.arange(n + 1)[None, :] > 0))
+    if F is not None:
+        # relaxed: the floor becomes a row that candidate trips may relax (rule 5)
+        soc_lb[flo_c, flo_b] = -INF
+        rows = B.rows(len(flo_c), floor_val[flo_c, flo_b], INF)
+        B.coef(rows, soc[flo_c, flo_b], 1.0)
+        B.coef(rows, F[flo_c, flo_b], 1.0)
     B.lb[2] = soc_lb.ravel()  # variable blocks: 0 charge, 1 discharge, 2 soc, 3 x
     B.ub[2] = soc_ub.ravel()
-
-    frows: list[tuple[int, int, list[tuple[int, float]]]] = [
-        (c, bnd, lst) for (c, bnd), lst in floor_rows.items()]
-    if frows:
-        rows = B.rows(len(frows), np.array([min_soc[c] for c, _, _ in frows]), INF)
-        B.coef(rows, np.array([soc[c, bnd] for c, bnd, _ in frows]), 1.0)
-        for r, (_, _, lst) in zip(rows, frows):
-            B.coef(r, x[np.array([q for q, _ in lst])], np.array([s for _, s in lst]))
 
     # ---- rule 6: promises ---------------------------------------------------------------------
     slack_idx: dict[str, int] = {}
@@ -426,20 +419,15 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
             B.coef(r, Z[:, :-1], -1.0)
             B.coef(r, f, -(kap * h)[:, None])
         # floors and caps of the activated trajectories (rules 5 and 6 under rule 8)
-        lo_c, lo_b = np.nonzero(np.isfinite(soc_lb) & (np.arange(n + 1)[None, :] > 0))
-        r = B.rows(len(lo_c), soc_lb[lo_c, lo_b], INF)
-        B.coef(r, soc[lo_c, lo_b], 1.0)
-        B.coef(r, U[lo_c, lo_b], -1.0)
+        r = B.rows(len(flo_c), floor_val[flo_c, flo_b], INF)
+        B.coef(r, soc[flo_c, flo_b], 1.0)
+        B.coef(r, U[flo_c, flo_b], -1.0)
+        if F is not None:
+            B.coef(r, F[flo_c, flo_b], 1.0)
         hi_c, hi_b = np.nonzero(np.isfinite(soc_ub) & (np.arange(n + 1)[None, :] > 0))
         r = B.rows(len(hi_c), -INF, soc_ub[hi_c, hi_b])
         B.coef(r, soc[hi_c, hi_b], 1.0)
         B.coef(r, D[hi_c, hi_b], 1.0)
-        if frows:
-            rows = B.rows(len(frows), np.array([min_soc[c] for c, _, _ in frows]), INF)
-            B.coef(rows, np.array([soc[c, bnd] for c, bnd, _ in frows]), 1.0)
-            B.coef(rows, np.array([U[c, bnd] for c, bnd, _ in frows]), -1.0)
-            for rr_, (_, _, lst) in zip(rows, frows):
-                B.coef(rr_, x[np.array([q for q, _ in lst])], np.array([s for _, s in lst]))
         if prom_rows:
             rows = B.rows(len(prom_rows), np.array([pr[2] for pr in prom_rows]), INF)
             B.coef(rows, np.array([soc[pr[0], pr[1]] for pr in prom_rows]), 1.0)
@@ -474,13 +462,8 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
         B.coef(rows, zt, 1.0)
         B.coef(rows, soc[np.array(in_end, dtype=np.int64), n], -1.0)
         # a trip running past the end may leave less than min_soc: max(0, .) allows that much
-        for q, (j, c) in enumerate(pairs):
-            b = free[j]
-            if b.end_slot == n and c in in_end:
-                v = rep[c]
-                slack = max(0.0, b.expected_km * v.consumption_kwh_per_km
-                            - (trip_need_kwh(v, b, n) - v.min_soc_kwh))
-                B.coef(rows[in_end.index(c)], x[q], -slack)
+        if F is not None and in_end:
+            B.coef(rows, F[np.array(in_end, dtype=np.int64), n], -1.0)
         # unserved: sum_v x[b, v] + u_b = 1
         if free:
             u = B.var((len(free),), 0.0, 1.0, scn.unserved_penalty_eur)
@@ -490,7 +473,10 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
                 B.coef(rows[pj], x, 1.0)
 
     build_s = time.perf_counter() - t0
-    status, obj, bnd, sol = B.solve(solver, time_limit - build_s, threads)
+    # The relaxation only needs its optimal value (a bound): HiGHS' interior point without
+    # crossover is several times faster there than simplex on the x-coupled LP.
+    params = "solver ipm\nrun_crossover off" if mode == "relaxed" and solver == "highs" else ""
+    status, obj, bnd, sol = B.solve(solver, time_limit - build_s, params)
     res = LPResult(status=status, solver=solver, seconds=time.perf_counter() - t0,
                    objective=None if obj is None else obj + const,
                    bound=None if bnd is None else bnd + const,
