@@ -108,6 +108,13 @@ class SessionSettingsForm(ConsentMixin):
     feed_back_floor_kwh = _kwh(
         _("Feed back down to (kWh)"), help_text=_("Never below this charge.")
     )
+    field_order = [
+        "departure_at",
+        "target_soc_kwh",
+        "allow_feed_back",
+        "feed_back_floor_kwh",
+        "feed_back_consent",
+    ]
 
     def clean_departure_at(self) -> Any:
         value = self.cleaned_data["departure_at"]

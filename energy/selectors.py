@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.models import User
 from energy.models import (
@@ -156,7 +157,13 @@ class HubDashboard:
         return {
             "labels": [s.astimezone(self.tz).strftime("%H:%M") for s in self.starts],
             "days": [
-                {"day": d.day.isoformat(), "first": d.first, "slots": d.slots} for d in self.days
+                {
+                    "day": d.day.isoformat(),
+                    "label": date_format(d.day, "D j M"),
+                    "first": d.first,
+                    "slots": d.slots,
+                }
+                for d in self.days
             ],
             "pv_kw": self.pv_kw,
             "base_load_kw": self.base_load_kw,

@@ -41,7 +41,7 @@
     // "Tue 14:15": the two days share the axis, so the day starts are marked.
     return series.labels.map(function (label, i) {
       for (var d = 0; d < series.days.length; d++) {
-        if (series.days[d].first === i) { return series.days[d].day + " " + label; }
+        if (series.days[d].first === i) { return series.days[d].label + " " + label; }
       }
       return label;
     });

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import django
 import pytest
 from django.utils import timezone
 
@@ -21,7 +22,7 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-DJANGO_NL = Path(__import__("django").__file__).parent / "contrib/admin/locale/nl/LC_MESSAGES"
+DJANGO_NL = Path(django.__file__ or "").parent / "contrib/admin/locale/nl/LC_MESSAGES"
 
 
 @pytest.fixture
@@ -144,7 +145,7 @@ def test_my_car_register_plug_in_change_departure(
 
 def test_session_plan_chart(page, login, screenshot, resident, energy_hub):
     car = PrivateCarFactory(owner=resident, plate="AB-123-C")
-    session = ChargingSessionFactory(car=car, bay=BayFactory(hub=energy_hub))
+    session = ChargingSessionFactory.create(car=car, bay=BayFactory(hub=energy_hub))
     current_plan(energy_hub, start=floor_to_slot(timezone.now()), slots=16, sessions=[session])
     login(resident)
     page.goto(f"/energy/my-car/session/{session.pk}/")

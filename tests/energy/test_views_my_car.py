@@ -285,7 +285,7 @@ def test_plug_in_bad_input(alice, car, bay, replans, change, message):
 
 
 def test_plug_in_with_feed_back_needs_consent(alice, resident, bay, replans):
-    car = PrivateCarFactory(owner=resident, may_feed_back=True)
+    car = PrivateCarFactory.create(owner=resident, may_feed_back=True)
     url = reverse("energy:session_start", args=[car.pk])
     response = alice.post(url, plug_in_data(bay, allow_feed_back="on"))
     assert "Feeding back needs your consent" in response.content.decode()
@@ -298,7 +298,7 @@ def test_plug_in_with_feed_back_needs_consent(alice, resident, bay, replans):
 
 def test_feed_back_floor_below_the_cars_floor(alice, resident, bay):
     consent(resident)
-    car = PrivateCarFactory(owner=resident, may_feed_back=True, floor_kwh=30)
+    car = PrivateCarFactory.create(owner=resident, may_feed_back=True, floor_kwh=30)
     response = alice.post(
         reverse("energy:session_start", args=[car.pk]), plug_in_data(bay, allow_feed_back="on")
     )
@@ -334,7 +334,7 @@ def test_feed_back_estimate_from_flex_prices(alice, resident, bay):
 
     consent(resident)
     car = PrivateCarFactory(owner=resident, may_feed_back=True, max_discharge_kw=5)
-    session = ChargingSessionFactory(
+    session = ChargingSessionFactory.create(
         car=car,
         bay=bay,
         initial_soc_kwh=40,
