@@ -50,16 +50,28 @@ class _Builder:
         self.rhi: list[FloatArr] = []
         self.nrow = 0
         self.integer: list[IntArr] = []
+        self.over_lb: list[tuple[IntArr, FloatArr]] = []
+        self.over_ub: list[tuple[IntArr, FloatArr]] = []
+        self.over_obj: list[tuple[IntArr, FloatArr]] = []
 
     def var(self, shape: tuple[int, ...], lb: float | FloatArr, ub: float | FloatArr,
-            obj: float | FloatArr = 0.0) -> IntArr:
-        size = int(np.prod(shape))
-        idx = np.arange(self.nvar, self.nvar + size, dtype=np.int64).reshape(shape)
-        self.lb.append(np.broadcast_to(np.asarray(lb, dtype=float), shape).ravel().copy())
-        self.ub.append(np.broadcast_to(np.asarray(ub, dtype=float), shape).ravel().copy())
-        self.obj.append(np.broadcast_to(np.asarray(obj, dtype=float), shape).ravel().copy())
+            obj: float | FloatArr = 0.0, active: NDArray[np.bool_] | None = None) -> IntArr:
+        """Columns for the `active` cells of `shape`; inactive cells get index -1 (value 0)."""
+        act = np.ones(shape, dtype=bool) if active is None else np.broadcast_to(active, shape)
+        size = int(act.sum())
+        idx = np.full(shape, -1, dtype=np.int64)
+        idx[act] = np.arange(self.nvar, self.nvar + size, dtype=np.int64)
+        for store, val in ((self.lb, lb), (self.ub, ub), (self.obj, obj)):
+            store.append(np.broadcast_to(np.asarray(val, dtype=float), shape)[act].copy())
         self.nvar += size
         return idx
+
+    def set_bounds(self, idx: IntArr, lb: float | FloatArr, ub: float | FloatArr) -> None:
+        self.over_lb.append((idx.ravel(), np.broadcast_to(lb, idx.shape).ravel()))
+        self.over_ub.append((idx.ravel(), np.broadcast_to(ub, idx.shape).ravel()))
+
+    def add_obj(self, idx: IntArr, value: float | FloatArr) -> None:
+        self.over_obj.append((idx.ravel(), np.broadcast_to(value, idx.shape).ravel()))
 
     def rows(self, count: int, lo: float | FloatArr, hi: float | FloatArr) -> IntArr:
         idx = np.arange(self.nrow, self.nrow + count, dtype=np.int64)
@@ -68,19 +80,38 @@ class _Builder:
         self.nrow += count
         return idx
 
+    def rows_on(self, active: NDArray[np.bool_], lo: float | FloatArr,
+                hi: float | FloatArr) -> IntArr:
+        """Rows for the active cells of a grid; -1 elsewhere (coefficients there are dropped)."""
+        idx = np.full(active.shape, -1, dtype=np.int64)
+        idx[active] = self.rows(int(active.sum()),
+                                np.broadcast_to(np.asarray(lo, dtype=float), active.shape)[active],
+                                np.broadcast_to(np.asarray(hi, dtype=float), active.shape)[active])
+        return idx
+
     def coef(self, r: IntArr | int, c: IntArr | int, v: float | FloatArr) -> None:
         rr, cc, vv = np.broadcast_arrays(np.asarray(r, dtype=np.int64),
                                          np.asarray(c, dtype=np.int64),
                                          np.asarray(v, dtype=float))
-        self.r.append(rr.ravel())
-        self.c.append(cc.ravel())
-        self.v.append(vv.ravel())
+        keep = (cc >= 0) & (rr >= 0)  # an inactive column is a variable fixed at 0
+        self.r.append(rr[keep])
+        self.c.append(cc[keep])
+        self.v.append(vv[keep])
 
     def solve(self, solver: str, time_limit: float, params: str = "") -> tuple[
             str, float | None, float | None, FloatArr | None]:
         lb = np.concatenate(self.lb)
         ub = np.concatenate(self.ub)
         obj = np.concatenate(self.obj)
+        for i, val in self.over_lb:
+            m = i >= 0
+            lb[i[m]] = val[m]
+        for i, val in self.over_ub:
+            m = i >= 0
+            ub[i[m]] = val[m]
+        for i, val in self.over_obj:
+            m = i >= 0
+            np.add.at(obj, i[m], val[m])
         rlo = np.concatenate(self.rlo) if self.rlo else np.zeros(0)
         rhi = np.concatenate(self.rhi) if self.rhi else np.zeros(0)
         r = np.concatenate(self.r) if self.r else np.zeros(0, dtype=np.int64)
@@ -89,6 +120,8 @@ class _Builder:
         keep = v != 0.0
         mat = sp.csr_matrix((v[keep], (r[keep], c[keep])), shape=(self.nrow, self.nvar))
         mat.sum_duplicates()
+        mat.data[np.abs(mat.data) < 1e-12] = 0.0  # cancellations, e.g. -eta h + eta h
+        mat.eliminate_zeros()
         model = mbh.ModelBuilderHelper()
         model.fill_model_from_sparse_data(lb, ub, obj, rlo, rhi, mat)
         for idx in self.integer:
@@ -225,9 +258,17 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
     B = _Builder()
     # ---- power ------------------------------------------------------------------------------
     # rule 3 and rule 4 as bounds: nothing while away, within the car's limits while plugged.
-    cu = B.var((nc, n), 0.0, (cmax * k)[:, None] * mask)
-    du = B.var((nc, n), 0.0, (dmax * k)[:, None] * mask)
-    soc = B.var((nc, n + 1), -INF, INF)
+    # Each class lives in a window of boundaries [plug-in, departure or end]: outside it
+    # nothing moves, so no columns or rows are made there (private cars stay ~10 h of a week).
+    w_lo = np.array([v.plugged_in_from_slot for v in rep], dtype=np.int64)
+    w_hi = np.array([min(v.departure_slot, n) if v.is_private and v.departure_slot is not None
+                     else n for v in rep], dtype=np.int64)
+    bnd = np.arange(n + 1)[None, :]
+    in_win = (bnd >= w_lo[:, None]) & (bnd <= w_hi[:, None])
+    slot_win = in_win[:, :-1] & in_win[:, 1:]
+    cu = B.var((nc, n), 0.0, (cmax * k)[:, None] * mask, active=mask & (cmax > 0)[:, None])
+    du = B.var((nc, n), 0.0, (dmax * k)[:, None] * mask, active=mask & (dmax > 0)[:, None])
+    soc = B.var((nc, n + 1), -INF, INF, active=in_win)
     x = B.var((len(pairs),), 0.0, 1.0)
     if mode == "integer":
         B.integer.append(x)
@@ -270,8 +311,8 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
             B.coef(r, A, lim[:, None])
 
     # ---- battery: soc[t+1] = soc[t] + eta_c h c - h d / eta_d - trips leaving at t ---------------
-    dyn = B.rows(nc * n, -drop.ravel(), -drop.ravel())
-    dyn2 = dyn.reshape(nc, n)
+    dyn2 = np.full((nc, n), -1, dtype=np.int64)
+    dyn2[slot_win] = B.rows(int(slot_win.sum()), -drop[slot_win], -drop[slot_win])
     B.coef(dyn2, soc[:, 1:], 1.0)
     B.coef(dyn2, soc[:, :-1], -1.0)
     B.coef(dyn2, cu, -(eta_c * h)[:, None])
@@ -281,7 +322,7 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
         B.coef(dyn2[pc, [free[j].start_slot for j in pj]], x, energy)
     soc_lb = np.full((nc, n + 1), -INF)
     soc_ub = np.full((nc, n + 1), INF)
-    soc_lb[:, 0] = soc_ub[:, 0] = initial
+    soc_lb[np.arange(nc), w_lo] = soc_ub[np.arange(nc), w_lo] = initial  # data at plug-in
     # per class margin: never tighter than the data allows (a car may start exactly full)
     mv = np.minimum(margin, np.maximum(0.0, np.minimum(battery - initial, initial - min_soc)) / 2)
     for c in range(nc):
@@ -294,15 +335,14 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
         if not fixed:
             soc_ub[c, p0 + 1:] = battery[c]
     floor_val = soc_lb.copy()
-    flo_c, flo_b = np.nonzero(np.isfinite(soc_lb) & (np.arange(n + 1)[None, :] > 0))
+    flo_c, flo_b = np.nonzero(np.isfinite(soc_lb) & (bnd > w_lo[:, None]))
     if F is not None:
         # relaxed: the floor becomes a row that candidate trips may relax (rule 5)
         soc_lb[flo_c, flo_b] = -INF
         rows = B.rows(len(flo_c), floor_val[flo_c, flo_b], INF)
         B.coef(rows, soc[flo_c, flo_b], 1.0)
         B.coef(rows, F[flo_c, flo_b], 1.0)
-    B.lb[2] = soc_lb.ravel()  # variable blocks: 0 charge, 1 discharge, 2 soc, 3 x
-    B.ub[2] = soc_ub.ravel()
+    B.set_bounds(soc, soc_lb, soc_ub)
 
     # ---- rule 6: promises ---------------------------------------------------------------------
     slack_idx: dict[str, int] = {}
@@ -378,20 +418,22 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
     if fixed:
         neg = np.maximum(0.0, -arr.imp) + np.maximum(0.0, -arr.exp)
         wear = wear + 1.01 * h * neg[None, :] / (eta_c * eta_d)[:, None]
-    B.obj[1] = wear.ravel()
+    # (added to the discharge columns, which were created with zero cost)
+    B.add_obj(du, wear)
 
     # ---- rule 8: flexibility ------------------------------------------------------------------
     fu = fd = None
     if arr.up is not None and arr.down is not None:
         lim = ((cmax + dmax) * k)[:, None] * mask
-        fu = B.var((nc, n), 0.0, lim * (arr.up > 0)[None, :], -arr.up[None, :])
-        fd = B.var((nc, n), 0.0, lim * (arr.down > 0)[None, :], -arr.down[None, :])
+        fu = B.var((nc, n), 0.0, lim, -arr.up[None, :], active=mask & (arr.up > 0)[None, :])
+        fd = B.var((nc, n), 0.0, lim, -arr.down[None, :],
+                   active=mask & (arr.down > 0)[None, :])
         # rule 4 under activation
-        r = B.rows(nc * n, (-dmax * k)[:, None].repeat(n, 1).ravel(), INF).reshape(nc, n)
+        r = B.rows_on(fu >= 0, (-dmax * k)[:, None].repeat(n, 1), INF)
         B.coef(r, cu, 1.0)
         B.coef(r, du, -1.0)
         B.coef(r, fu, -1.0)
-        r = B.rows(nc * n, -INF, (cmax * k)[:, None].repeat(n, 1).ravel()).reshape(nc, n)
+        r = B.rows_on(fd >= 0, -INF, (cmax * k)[:, None].repeat(n, 1))
         B.coef(r, cu, 1.0)
         B.coef(r, du, -1.0)
         B.coef(r, fd, 1.0)
@@ -409,12 +451,13 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
         # V2G car uses 1/eta_d in the dispatcher (safe side) and eta_c in the relaxation.
         v2g = dmax > 0
         kap = np.where(v2g & fixed, 1.0 / eta_d, eta_c)
-        U = B.var((nc, n + 1), 0.0, INF)
-        D = B.var((nc, n + 1), 0.0, INF)
-        B.ub[-2][np.arange(nc) * (n + 1)] = 0.0
-        B.ub[-1][np.arange(nc) * (n + 1)] = 0.0
+        U = B.var((nc, n + 1), 0.0, INF, active=in_win)
+        D = B.var((nc, n + 1), 0.0, INF, active=in_win)
+        B.set_bounds(U[np.arange(nc), w_lo], 0.0, 0.0)
+        B.set_bounds(D[np.arange(nc), w_lo], 0.0, 0.0)
         for Z, f in ((U, fu), (D, fd)):
-            r = B.rows(nc * n, 0.0, 0.0).reshape(nc, n)
+            r = np.full((nc, n), -1, dtype=np.int64)
+            r[slot_win] = B.rows(int(slot_win.sum()), 0.0, 0.0)
             B.coef(r, Z[:, 1:], 1.0)
             B.coef(r, Z[:, :-1], -1.0)
             B.coef(r, f, -(kap * h)[:, None])
@@ -424,7 +467,7 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
         B.coef(r, U[flo_c, flo_b], -1.0)
         if F is not None:
             B.coef(r, F[flo_c, flo_b], 1.0)
-        hi_c, hi_b = np.nonzero(np.isfinite(soc_ub) & (np.arange(n + 1)[None, :] > 0))
+        hi_c, hi_b = np.nonzero(np.isfinite(soc_ub) & (bnd > w_lo[:, None]))
         r = B.rows(len(hi_c), -INF, soc_ub[hi_c, hi_b])
         B.coef(r, soc[hi_c, hi_b], 1.0)
         B.coef(r, D[hi_c, hi_b], 1.0)
@@ -452,7 +495,7 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
               or (rep[c].departure_slot is not None and rep[c].departure_slot > n)]
     if fixed:
         for c in in_end:
-            B.obj[2][c * (n + 1) + n] -= tv
+            B.add_obj(soc[c, n:n + 1], -tv)
             const += tv * min_soc[c]
         const += scn.unserved_penalty_eur * sum(
             1 for b in scn.bookings if (assignment or {}).get(b.id) is None)
@@ -483,11 +526,15 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
                    variables=B.nvar, constraints=B.nrow)
     if sol is None:
         return res
-    res.c = np.maximum(0.0, sol[cu])
-    res.d = np.maximum(0.0, sol[du])
+    def val(idx: IntArr) -> FloatArr:
+        out: FloatArr = np.where(idx >= 0, sol[np.maximum(idx, 0)], 0.0)
+        return out
+
+    res.c = np.maximum(0.0, val(cu))
+    res.d = np.maximum(0.0, val(du))
     if fu is not None and fd is not None:
-        res.fu = np.maximum(0.0, sol[fu])
-        res.fd = np.maximum(0.0, sol[fd])
+        res.fu = np.maximum(0.0, val(fu))
+        res.fd = np.maximum(0.0, val(fd))
     res.promise_slack = {bid: float(sol[i]) for bid, i in slack_idx.items()}
     if grid_slack is not None:
         res.grid_slack = float(sol[grid_slack].sum())
