@@ -98,6 +98,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env_database("DATABASE_URL", str(BASE_DIR / "db.sqlite3"))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The in-process planner thread writes beside the web threads: wait for locks, not fail.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 30}
 if env_str("TEST_DATABASE_NAME", ""):
     # Lets concurrent test runs on one server use their own throwaway databases.
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "")}
@@ -227,3 +230,7 @@ LOGGING = {
 DISPATCH_HORIZON_SLOTS = env_int("DISPATCH_HORIZON_SLOTS", 192, minimum=4)
 DISPATCH_DEBOUNCE_SECONDS = env_int("DISPATCH_DEBOUNCE_SECONDS", 2, minimum=0)
 PRICE_INBOX_DIR = env_str("PRICE_INBOX_DIR", "")
+# Without a broker, re-plans run on a timer thread ("thread") or inside the caller ("sync").
+DISPATCH_INPROCESS = env_str("DISPATCH_INPROCESS", "thread")
+if DISPATCH_INPROCESS not in {"thread", "sync"}:
+    raise ImproperlyConfigured("DISPATCH_INPROCESS must be 'thread' or 'sync'")

@@ -39,6 +39,7 @@ def _choose() -> tuple[str, str]:
     redis_url = os.environ.pop("REDIS_URL", "") or LOCAL_REDIS
     os.environ.setdefault("TEST_REDIS_URL", redis_url)
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
+    os.environ["DISPATCH_INPROCESS"] = "sync"  # tests see the plan as soon as the call returns
     # One throwaway database per run, so two runs on one server never drop each other's.
     os.environ.setdefault("TEST_DATABASE_NAME", f"test_wisselstroom_{os.getpid()}")
     database = os.environ.get("DATABASE_URL", "")

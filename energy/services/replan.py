@@ -10,11 +10,14 @@ itself only if events arrived that the running solve may not have seen.
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 
 from energy import locks
 from energy.models import DispatchRun
@@ -31,17 +34,52 @@ class Outcome:
     run_id: int | None = None
 
 
+_paused = threading.local()
+
+
+@contextmanager
+def replans_paused() -> Iterator[None]:
+    """Bulk changes (the demo seed, imports) ask for no re-plan; the caller plans once after."""
+    _paused.active = True
+    try:
+        yield
+    finally:
+        _paused.active = False
+
+
 def replan_request(*, hub_id: int, reason: str) -> None:
     """Count a change for ``hub_id`` and queue a debounced solve after the transaction commits."""
     from energy.tasks import plan_hub  # tasks import services; the cycle is only at call time
 
+    if getattr(_paused, "active", False):
+        return
+
     def queue() -> None:
         locks.event_record(hub_id)
         debounce = settings.DISPATCH_DEBOUNCE_SECONDS
-        if locks.claim_queue_slot(hub_id, debounce + 60):
+        if not locks.claim_queue_slot(hub_id, debounce + 60):
+            return
+        if settings.CELERY_TASK_ALWAYS_EAGER and settings.DISPATCH_INPROCESS == "thread":
+            # Embedded default: no broker, so debounce on a timer thread instead of making the
+            # resident's request wait for the solver.
+            timer = threading.Timer(debounce, _plan_in_thread, args=(hub_id, reason))
+            timer.daemon = True
+            timer.start()
+        else:
             plan_hub.apply_async((hub_id, reason), countdown=debounce)
 
     transaction.on_commit(queue)
+
+
+def _plan_in_thread(hub_id: int, reason: str) -> None:
+    from energy.tasks import plan_hub
+
+    try:
+        plan_hub.apply(args=(hub_id, reason))
+    except Exception:
+        logger.exception("in-process re-plan of hub %s failed", hub_id)
+    finally:
+        connections.close_all()
 
 
 def plan_hub_guarded(*, hub_id: int, trigger: str, solver: Solver | None = None) -> Outcome:
