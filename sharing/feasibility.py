@@ -35,7 +35,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -185,13 +185,35 @@ def resets(cars: Sequence[Car], free_from: int, until: int) -> bool:
     )
 
 
+def _resetter(cars: Sequence[Car]) -> Callable[[int, int], bool]:
+    """:func:`resets`, fast for a big fleet: cars without maintenance need one fixed gap.
+
+    Requiring that gap of every such car (even one not yet available) is stricter than
+    :func:`resets`, and cutting less often is always safe.
+    """
+    plain = [car for car in cars if not car.maintenance]
+    special = [car for car in cars if car.maintenance]
+    if any(car.charge_w <= 0 for car in plain):
+        gap_needed = None
+    else:
+        gap_needed = max((-(-car.capacity_wh * 60 // car.charge_w) for car in plain), default=0)
+
+    def check(free_from: int, until: int) -> bool:
+        if gap_needed is None or until - free_from < gap_needed:
+            return False
+        return resets(special, free_from, until)
+
+    return check
+
+
 def split_components(cars: Sequence[Car], needs: Iterable[Need], buffer: int) -> list[list[Need]]:
     """Groups of bookings that cannot influence each other, in time order."""
     components: list[list[Need]] = []
     current: list[Need] = []
     free_from = 0
+    cut_ok = _resetter(cars)
     for need in sorted(needs, key=_sort_key):
-        if current and (need.start < free_from or not resets(cars, free_from, need.start)):
+        if current and (need.start < free_from or not cut_ok(free_from, need.start)):
             current.append(need)
             free_from = max(free_from, need.end + buffer)
             continue
@@ -229,10 +251,11 @@ def component_around(
     last_free = max(need.end + buffer for need in component)
     # At an edge of what was loaded, the unloaded bookings beyond it must be out of reach.
     at_left_edge = not any(need.start < first for need in needs)
-    if loaded_from is not None and at_left_edge and not resets(cars, loaded_from, first):
+    cut_ok = _resetter(cars)
+    if loaded_from is not None and at_left_edge and not cut_ok(loaded_from, first):
         return None
     at_right_edge = not any(need.start >= last_free for need in needs)
-    if loaded_until is not None and at_right_edge and not resets(cars, last_free, loaded_until):
+    if loaded_until is not None and at_right_edge and not cut_ok(last_free, loaded_until):
         return None
     return [need for need in component if need.id != NEW_BOOKING_ID]
 
@@ -251,8 +274,22 @@ def greedy(cars: Sequence[Car], needs: Sequence[Need], buffer: int) -> dict[int,
     for need in sorted(needs, key=_sort_key):
         if need.bound_car is not None:
             bound_ahead[need.bound_car].append(need)
+    # Cars alike in make-up and state are interchangeable: try the first of each (the one the
+    # tie-break on id would pick anyway). This keeps a big, lightly used fleet cheap.
+    make_up = {
+        car.id: (
+            car.capacity_wh,
+            car.floor_wh,
+            car.wh_per_km,
+            car.charge_w,
+            car.maintenance,
+            car.max_km,
+        )
+        for car in cars
+    }
     assignment: dict[int, int] = {}
     for need in sorted(needs, key=_sort_key):
+        seen: set[tuple[object, ...]] = set()
         if need.bound_car is not None:
             candidates: Iterable[Car] = (
                 [car_by_id[need.bound_car]] if need.bound_car in car_by_id else []
@@ -262,6 +299,11 @@ def greedy(cars: Sequence[Car], needs: Sequence[Need], buffer: int) -> dict[int,
         best: tuple[int, int, int] | None = None
         best_soc = 0
         for car in candidates:
+            if not bound_ahead.get(car.id) and car.id not in need.forbidden_cars:
+                alike = (make_up[car.id], state[car.id])
+                if alike in seen:
+                    continue
+                seen.add(alike)
             t, soc, from_trip = state[car.id]
             if (t + buffer if from_trip else t) > need.start or not can_serve(car, need, buffer):
                 continue
@@ -502,12 +544,16 @@ def check_with(
     buffer: int,
     *,
     time_limit: float = DEFAULT_TIME_LIMIT_SECONDS,
+    base: Result | None = None,
 ) -> Result:
-    """Whether ``needs`` (the component around ``new``) and ``new`` can all be served."""
+    """Whether ``needs`` (the component around ``new``) and ``new`` can all be served.
+
+    ``base`` may pass a witness for ``needs`` alone that the caller already has."""
     began = time.perf_counter()
     if new.bound_car is None and new.promised_km > upper_range_km(cars, new, buffer):
         return Result(False, method="bound", seconds=time.perf_counter() - began)
-    base = witness(cars, needs, buffer, time_limit=time_limit)
+    if base is None:
+        base = witness(cars, needs, buffer, time_limit=time_limit)
     if base.feasible:
         inserted = _insert(cars, needs, buffer, base.assignment, new)
         if inserted is not None:
@@ -564,6 +610,7 @@ def max_range_km(
     buffer: int,
     *,
     time_limit: float = DEFAULT_TIME_LIMIT_SECONDS,
+    base: Result | None = None,
 ) -> RangeAnswer:
     """The largest ``N`` for which :func:`check_with` accepts a booking of ``N`` km (expected
     ``N`` km) in ``[start, end)``. Feasibility only gets harder as ``N`` grows, so a binary search
@@ -575,7 +622,8 @@ def max_range_km(
     upper = upper_range_km(cars, probe(0), buffer)
     if upper < 0:
         return RangeAnswer(None)
-    base = witness(cars, needs, buffer, time_limit=time_limit)
+    if base is None:
+        base = witness(cars, needs, buffer, time_limit=time_limit)
     lower = -1
     if base.feasible:
         chains: dict[int, list[Need]] = defaultdict(list)
@@ -596,7 +644,7 @@ def max_range_km(
     # Invariant: ``lower`` is feasible (or -1), everything above ``upper`` is not.
     while lower < upper:
         middle = (lower + upper + 1) // 2
-        result = check_with(cars, needs, probe(middle), buffer, time_limit=time_limit)
+        result = check_with(cars, needs, probe(middle), buffer, time_limit=time_limit, base=base)
         proven = proven and result.proven
         if result.feasible:
             lower = middle

@@ -49,6 +49,9 @@ def wh_per_km(vehicle_model_consumption: Decimal) -> int:
     return int(milli.to_integral_value(rounding="ROUND_CEILING"))
 
 
+_HOLDS_CAR = frozenset({str(BookingStatus.BOUND.value), str(BookingStatus.ACTIVE.value)})
+
+
 def need_from_row(
     pk: int,
     start: datetime,
@@ -58,7 +61,8 @@ def need_from_row(
     vehicle_id: int | None,
     status: str,
 ) -> fz.Need:
-    bound = vehicle_id if status in (BookingStatus.BOUND, BookingStatus.ACTIVE) else None
+    # Plain strings: comparing with the TextChoices members is slow in this hot loop.
+    bound = vehicle_id if status in _HOLDS_CAR else None
     return fz.Need(pk, minute(start), minute(end), promised, expected, bound)
 
 
@@ -75,6 +79,16 @@ class Snapshot:
     loaded_until: datetime | None = None
     plates: dict[int, str] = field(default_factory=dict)
     loaded: bool = False
+    witnesses: dict[tuple[int, ...], fz.Result] = field(default_factory=dict)
+
+    def witness(self, needs: list[fz.Need]) -> fz.Result:
+        """A witness for ``needs`` alone, remembered: nearby windows share components."""
+        key = tuple(sorted(need.id for need in needs))
+        if key not in self.witnesses:
+            self.witnesses[key] = fz.witness(
+                self.cars, needs, self.buffer, time_limit=TIME_LIMIT_SECONDS
+            )
+        return self.witnesses[key]
 
     @property
     def buffer(self) -> int:
@@ -156,14 +170,20 @@ class Snapshot:
             bound_car,
             frozenset(forbidden),
         )
-        result = fz.check_with(self.cars, needs, new, self.buffer, time_limit=TIME_LIMIT_SECONDS)
+        result = fz.check_with(
+            self.cars,
+            needs,
+            new,
+            self.buffer,
+            time_limit=TIME_LIMIT_SECONDS,
+            base=self.witness(needs),
+        )
         if not result.proven:
             logger.warning("feasibility check timed out for hub %s; refusing", self.hub.slug)
         return result
 
     def check_all_around(self, start: datetime, end: datetime) -> fz.Result:
-        needs = self.component(start, end)
-        return fz.witness(self.cars, needs, self.buffer, time_limit=TIME_LIMIT_SECONDS)
+        return self.witness(self.component(start, end))
 
     def max_range(self, start: datetime, end: datetime) -> fz.RangeAnswer:
         needs = self.component(start, end)
@@ -174,6 +194,7 @@ class Snapshot:
             minute(end),
             self.buffer,
             time_limit=TIME_LIMIT_SECONDS,
+            base=self.witness(needs),
         )
 
 
@@ -182,10 +203,20 @@ def load_cars(
 ) -> tuple[list[fz.Car], dict[int, str]]:
     """The hub's cars in service, each with when it is free next and how much charge it has."""
     override = active_end_override or {}
-    vehicles = list(
+    rows = list(
         Vehicle.objects.filter(hub=hub, status=VehicleStatus.ACTIVE)
-        .select_related("model")
         .order_by("pk")
+        .values_list(
+            "pk",
+            "plate",
+            "last_known_soc_kwh",
+            "last_known_soc_at",
+            "model__usable_battery_kwh",
+            "model__consumption_kwh_per_km",
+            "model__seasonal_factor",
+            "model__ac_charge_kw",
+            "model__max_promised_range_km",
+        )
     )
     maintenance: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for vehicle_id, m_start, m_end in MaintenanceBlock.objects.filter(
@@ -200,15 +231,24 @@ def load_cars(
     }
     buffer = hub.buffer
     reserve = Decimal(hub.reserve_soc_percent) / 100
+    # Decimal arithmetic per model once, not per car.
+    per_model: dict[tuple[object, ...], tuple[int, int, int, int]] = {}
     cars = []
-    for vehicle in vehicles:
-        model = vehicle.model
-        capacity = wh(model.usable_battery_kwh)
-        per_km = wh_per_km(model.effective_consumption_kwh_per_km)
-        soc = capacity if vehicle.last_known_soc_kwh is None else wh(vehicle.last_known_soc_kwh)
-        since = vehicle.last_known_soc_at or now
-        if vehicle.pk in active:
-            booking_id, end, expected, promised = active[vehicle.pk]
+    for pk, _plate, soc_kwh, soc_at, battery, consumption, seasonal, charge_kw, max_km in rows:
+        key = (battery, consumption, seasonal, charge_kw)
+        if key not in per_model:
+            capacity = wh(battery)
+            per_model[key] = (
+                capacity,
+                int(capacity * reserve),
+                wh_per_km(consumption * seasonal),
+                wh(charge_kw),
+            )
+        capacity, floor, per_km, charge_w = per_model[key]
+        soc = capacity if soc_kwh is None else wh(soc_kwh)
+        since = soc_at or now
+        if pk in active:
+            booking_id, end, expected, promised = active[pk]
             end = override.get(booking_id, end)
             # Comes back at its end (or, if late, some time after now) with the expected use less.
             back = end if end > now else now + LATE_CAR_ASSUMED_DELAY
@@ -216,18 +256,18 @@ def load_cars(
             soc = max(0, soc - min(expected, promised) * per_km)
         cars.append(
             fz.Car(
-                id=vehicle.pk,
+                id=pk,
                 capacity_wh=capacity,
-                floor_wh=int(capacity * reserve),
+                floor_wh=floor,
                 wh_per_km=per_km,
-                charge_w=wh(model.ac_charge_kw),
+                charge_w=charge_w,
                 soc_wh=min(soc, capacity),
                 available_from=minute(since),
-                maintenance=tuple(sorted(maintenance[vehicle.pk])),
-                max_km=model.max_promised_range_km,
+                maintenance=tuple(sorted(maintenance[pk])),
+                max_km=max_km,
             )
         )
-    return cars, {v.pk: v.plate for v in vehicles}
+    return cars, {row[0]: row[1] for row in rows}
 
 
 def snapshot(

@@ -20,7 +20,7 @@ def frozen():
 
 @pytest.fixture
 def car(hub):
-    return VehicleFactory(hub=hub, plate="WS-001-E")
+    return VehicleFactory.create(hub=hub, plate="WS-001-E")
 
 
 @pytest.fixture

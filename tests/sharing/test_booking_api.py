@@ -104,7 +104,7 @@ def test_household_member_and_staff_see_it(resident, fleet_admin, hub, car, froz
     booking = booking_create(
         resident=resident, hub=hub, start=NOW + 2 * H, end=NOW + 3 * H, promised_range_km=10
     )
-    housemate = UserFactory(household=resident.household)
+    housemate = UserFactory.create(household=resident.household)
     for user in (housemate, fleet_admin):
         client = APIClient()
         client.force_authenticate(user)

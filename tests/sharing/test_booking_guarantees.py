@@ -21,15 +21,15 @@ H = timedelta(hours=1)
 @pytest.mark.django_db
 def test_exclusion_constraint_rejects_overlap_without_application_check(resident, hub, car):
     start = NOW + 2 * H
-    fields = dict(
-        resident=resident,
-        household=resident.household,
-        hub=hub,
-        promised_range_km=10,
-        expected_km=10,
-        vehicle=car,
-        status=BookingStatus.BOUND,
-    )
+    fields = {
+        "resident": resident,
+        "household": resident.household,
+        "hub": hub,
+        "promised_range_km": 10,
+        "expected_km": 10,
+        "vehicle": car,
+        "status": BookingStatus.BOUND,
+    }
     Booking.objects.create(
         start=start, end=start + H, block_start=start, block_end=start + H + hub.buffer, **fields
     )
@@ -63,7 +63,7 @@ def test_exclusion_constraint_rejects_overlap_without_application_check(resident
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_fifty_residents_take_the_last_car_at_once(hub, car, frozen):
-    residents = [UserFactory() for _ in range(50)]
+    residents = [UserFactory.create() for _ in range(50)]
     start = NOW + 3 * H
     body = {
         "hub": hub.slug,

@@ -83,7 +83,7 @@ def test_fair_use_open_bookings_boundary(resident, hub):
     for i in range(3):
         from tests.factories import VehicleFactory
 
-        VehicleFactory(hub=hub, plate=f"FU-{i}")
+        VehicleFactory.create(hub=hub, plate=f"FU-{i}")
     start = NOW + 2 * H
     book(resident, hub, start, start + H)
     book(resident, hub, start + 2 * H, start + 3 * H)  # 2 open: the limit
@@ -105,8 +105,8 @@ def test_fair_use_hours_per_week_boundary(resident, hub, car):
 
 
 def test_licence_not_approved_cannot_book(hub, car):
-    pending = UserFactory(licence_status=LicenceStatus.PENDING)
-    expired = UserFactory(licence_expires_on=NOW.date() - timedelta(days=1))
+    pending = UserFactory.create(licence_status=LicenceStatus.PENDING)
+    expired = UserFactory.create(licence_expires_on=NOW.date() - timedelta(days=1))
     for user in (pending, expired):
         messages = errors_of(lambda user=user: book(user, hub, NOW + 2 * H, NOW + 3 * H))
         assert "licence" in messages["resident"][0]

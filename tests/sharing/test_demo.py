@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_seed_is_idempotent(frozen):
-    residents = [UserFactory() for _ in range(4)]
+    residents = [UserFactory.create() for _ in range(4)]
     households = [r.household for r in residents]
     first = seed_sharing_demo(households=households, residents=residents, now=NOW)
     count = Booking.objects.count()

@@ -74,7 +74,7 @@ def instances(draw):
     cars = []
     for i in range(n_cars):
         capacity = draw(st.sampled_from([20_000, 40_000, 60_000]))
-        maintenance = ()
+        maintenance: tuple[tuple[int, int], ...] = ()
         if draw(st.booleans()) and draw(st.booleans()):
             m_start = draw(st.integers(0, 20)) * 15
             maintenance = ((m_start, m_start + draw(st.integers(1, 8)) * 15),)

@@ -65,7 +65,7 @@ def test_full_lifecycle(resident, hub, car, django_capture_on_commit_callbacks):
 
 
 def test_bind_refuses_a_car_that_cannot_keep_the_promise(resident, hub, car):
-    small = VehicleFactory(
+    small = VehicleFactory.create(
         hub=hub,
         plate="SMALL",
         model__make="Nissan",
@@ -87,7 +87,7 @@ def _late_setup(resident, hub, car):
     first = booking_create(
         resident=resident, hub=hub, start=NOW + H, end=NOW + 2 * H, promised_range_km=20, now=NOW
     )
-    other = UserFactory()
+    other = UserFactory.create()
     second = booking_create(
         resident=other,
         hub=hub,
@@ -103,7 +103,7 @@ def _late_setup(resident, hub, car):
 
 
 def test_late_return_rebinds_next_booking(resident, hub, car, django_capture_on_commit_callbacks):
-    spare = VehicleFactory(hub=hub, plate="SPARE")
+    spare = VehicleFactory.create(hub=hub, plate="SPARE")
     first, second = _late_setup(resident, hub, car)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
