@@ -23,6 +23,9 @@ import numpy as np
 from .core import Arrays, FloatArr
 from .scenario import Booking, Scenario, trip_need_kwh
 
+# weight of the V2G value a car loses while away (tuned on the benchmark cases, see bench.py)
+V2G_WEIGHT = 0.25
+
 
 def assign(
     scn: Scenario, arr: Arrays, policy: str = "cost", banned: frozenset[str] = frozenset()
@@ -61,7 +64,7 @@ def assign(
     tv = scn.terminal_value_eur_per_kwh
     spread = float(np.percentile(arr.imp, 90) - np.percentile(arr.imp, 10)) if n > 1 else 0.0
     # value of one kW of V2G staying at the hub for one slot: a rough arbitrage estimate
-    v2g_value = 0.25 * spread * h * arr.dmax
+    v2g_value = V2G_WEIGHT * spread * h * arr.dmax
     price_cum = np.concatenate([[0.0], np.cumsum(arr.imp)])
 
     order = sorted(scn.bookings, key=lambda b: (b.start_slot, b.vehicle is None, b.end_slot))

@@ -1,0 +1,91 @@
+"""The management commands: exit codes and one-line messages, as the spec's contract says."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.dispatch.factories import booking, scenario, vehicle
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _write(tmp_path: Path, doc: object, name: str = "scenario.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_plan_then_check_round_trip(tmp_path: Path) -> None:
+    scn = _write(tmp_path, scenario(bookings=[booking("b1", 20, 40, 80.0)]))
+    out = tmp_path / "plan.json"
+    call_command("plan_scenario", str(scn), "--out", str(out), "--time-limit", "20")
+    plan = json.loads(out.read_text())
+    assert plan["format"] == "v2g-hub-plan/1"
+    assert plan["assignments"]["b1"] in ("car-1", "car-2")
+    call_command("check_plan", str(scn), str(out))  # valid: no exception
+
+
+@pytest.mark.parametrize("baseline", ["uncontrolled", "greedy"])
+def test_baselines_write_valid_plans(tmp_path: Path, baseline: str) -> None:
+    scn = _write(tmp_path, scenario())
+    out = tmp_path / "plan.json"
+    call_command("plan_scenario", str(scn), "--out", str(out), "--baseline", baseline)
+    call_command("check_plan", str(scn), str(out))
+
+
+@pytest.mark.parametrize("mutate", ["unknown_key", "short_array", "negative_capacity",
+                                    "past_horizon", "unknown_vehicle"])
+def test_bad_scenario_exits_2_with_one_line(tmp_path: Path, mutate: str) -> None:
+    doc = scenario(vehicles=[vehicle("a")], bookings=[booking("b", 5, 10, 20.0)])
+    if mutate == "unknown_key":
+        doc["sitee"] = {}
+    elif mutate == "short_array":
+        doc["prices"]["import_eur_per_kwh"].pop()
+    elif mutate == "negative_capacity":
+        doc["vehicles"][0]["battery_kwh"] = -3
+    elif mutate == "past_horizon":
+        doc["bookings"][0]["end_slot"] = 200
+    else:
+        doc["bookings"][0]["vehicle"] = "nobody"
+    out = tmp_path / "plan.json"
+    with pytest.raises(CommandError) as info:
+        call_command("plan_scenario", str(_write(tmp_path, doc)), "--out", str(out))
+    assert info.value.returncode == 2
+    assert "\n" not in str(info.value)
+    assert not out.exists()
+
+
+def test_missing_file_exits_2(tmp_path: Path) -> None:
+    with pytest.raises(CommandError) as info:
+        call_command("plan_scenario", str(tmp_path / "nope.json"), "--out",
+                     str(tmp_path / "p.json"))
+    assert info.value.returncode == 2
+
+
+def test_check_plan_reports_violation_with_exit_1(tmp_path: Path) -> None:
+    scn = _write(tmp_path, scenario(vehicles=[vehicle("a")], bookings=[]))
+    n = 96
+    bad = {"format": "v2g-hub-plan/1", "scenario": "test", "assignments": {},
+           "power_kw": {"a": [50.0] + [0.0] * (n - 1)}, "summary": {}}
+    plan = _write(tmp_path, bad, "plan.json")
+    with pytest.raises(CommandError) as info:
+        call_command("check_plan", str(scn), str(plan))
+    assert info.value.returncode == 1
+
+
+def test_real_process_prints_one_line_and_no_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text("{ not json")
+    proc = subprocess.run(
+        [sys.executable, "manage.py", "plan_scenario", str(path), "--out",
+         str(tmp_path / "p.json")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "invalid JSON" in lines[0]
+    assert "Traceback" not in proc.stderr
