@@ -89,6 +89,15 @@ class Hub(models.Model):
         _("per km"), max_digits=9, decimal_places=2, default=Decimal("0.12")
     )
 
+    # Staff who run this hub only; a fleet admin without hubs sees every hub.
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("hub managers"),
+        blank=True,
+        related_name="managed_hubs",
+        help_text=_("Staff members who manage only this hub in the admin."),
+    )
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("hub")
@@ -399,3 +408,30 @@ class MaintenanceBlock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vehicle.plate} {self.start:%Y-%m-%d %H:%M}-{self.end:%H:%M}"
+
+
+class FairUseOverride(models.Model):
+    """A household's own fair-use limits, replacing the hub's where set (e.g. a care need)."""
+
+    household = models.OneToOneField(
+        "accounts.Household",
+        on_delete=models.CASCADE,
+        related_name="fair_use_override",
+        verbose_name=_("household"),
+    )
+    max_concurrent_bookings = models.PositiveSmallIntegerField(
+        _("open bookings"), null=True, blank=True, help_text=_("Empty: the hub's limit.")
+    )
+    max_hours_per_week = models.PositiveIntegerField(
+        _("booked hours per week"), null=True, blank=True, help_text=_("Empty: the hub's limit.")
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["household"]
+        verbose_name = _("fair-use override")
+        verbose_name_plural = _("fair-use overrides")
+
+    def __str__(self) -> str:
+        return f"fair use of {self.household_id}"

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from sharing.models import OPEN_STATUSES, Booking, BookingStatus, Hub
+from sharing.models import OPEN_STATUSES, Booking, BookingStatus, FairUseOverride, Hub
 from sharing.planning import hub_max_range_km
 
 CENT = Decimal("0.01")
@@ -155,19 +155,30 @@ def fair_use_errors(
     now: datetime,
     exclude_booking_id: int | None = None,
 ) -> dict[str, list[str]]:
-    """At most N open bookings per household, and at most H booked hours per local week."""
+    """At most N open bookings per household, and at most H booked hours per local week.
+
+    A household's ``FairUseOverride`` replaces the hub's N or H where it sets them.
+    """
     errors: dict[str, list[str]] = {}
+    max_open = hub.max_concurrent_bookings_per_household
+    max_hours = hub.max_hours_per_week_per_household
+    override = FairUseOverride.objects.filter(household_id=household_id).first()
+    if override is not None:
+        if override.max_concurrent_bookings is not None:
+            max_open = override.max_concurrent_bookings
+        if override.max_hours_per_week is not None:
+            max_hours = override.max_hours_per_week
     bookings = Booking.objects.filter(household_id=household_id)
     if exclude_booking_id is not None:
         bookings = bookings.exclude(pk=exclude_booking_id)
     if exclude_booking_id is None:
         open_count = bookings.filter(status__in=OPEN_STATUSES, end__gt=now).count()
-        if open_count >= hub.max_concurrent_bookings_per_household:
+        if open_count >= max_open:
             errors["non_field_errors"] = [
                 _("Your household already has %(n)s open bookings, the most allowed.")
-                % {"n": hub.max_concurrent_bookings_per_household}
+                % {"n": max_open}
             ]
-    limit = timedelta(hours=hub.max_hours_per_week_per_household)
+    limit = timedelta(hours=max_hours)
     week_start, week_end = _week_bounds(hub, start)
     while week_start < end:
         counted = [
@@ -186,7 +197,7 @@ def fair_use_errors(
         if used > limit:
             errors.setdefault("end", []).append(
                 _("Your household may book at most %(hours)s hours per week.")
-                % {"hours": hub.max_hours_per_week_per_household}
+                % {"hours": max_hours}
             )
             break
         week_start, week_end = _week_bounds(hub, week_end + timedelta(hours=1))
