@@ -12,7 +12,16 @@ from .scenario import Scenario, ScenarioError, parse_scenario, parse_scenario_te
 from .solver import solve
 
 __all__ = [
-    "CheckResult", "Plan", "PlanError", "Scenario", "ScenarioError", "baseline_plan",
-    "check_plan", "parse_plan", "parse_plan_text", "parse_scenario", "parse_scenario_text",
+    "CheckResult",
+    "Plan",
+    "PlanError",
+    "Scenario",
+    "ScenarioError",
+    "baseline_plan",
+    "check_plan",
+    "parse_plan",
+    "parse_plan_text",
+    "parse_scenario",
+    "parse_scenario_text",
     "solve",
 ]

@@ -102,9 +102,10 @@ def assign(
             )
             ranked = list(cand[np.argsort(cost[cand], kind="stable")])
         chosen: int | None = None
-        for i in ranked:
-            if _later_bound_ok(scn, arr, i, b, float(reach[i]), bound[i][bound_ptr[i] :], pcum):
-                chosen = int(i)
+        for raw in ranked:
+            ci = int(raw)
+            if _later_bound_ok(scn, arr, ci, b, float(reach[ci]), bound[ci][bound_ptr[ci] :], pcum):
+                chosen = ci
                 break
         if chosen is None:
             result[b.id] = None

@@ -34,7 +34,7 @@ def _headroom(arr: Arrays) -> FloatArr:
 def _deadlines(scn: Scenario, trips: list[list[Booking]]) -> list[list[tuple[int, float]]]:
     """Per vehicle: (deadline boundary, soc needed there) in time order."""
     out: list[list[tuple[int, float]]] = []
-    for v, lst in zip(scn.vehicles, trips):
+    for v, lst in zip(scn.vehicles, trips, strict=False):
         out.append([(b.start_slot, trip_need_kwh(v, b, scn.slots) + MARGIN) for b in lst])
     return out
 
@@ -95,7 +95,7 @@ def charge_greedy(
     drops = np.zeros((nv, n + 1))
     deadlines: list[tuple[int, int, float]] = []  # (boundary, vehicle, soc needed)
     fills: list[tuple[int, int, int]] = []  # (vehicle, first slot, end)
-    for i, (v, lst) in enumerate(zip(scn.vehicles, trips)):
+    for i, (v, lst) in enumerate(zip(scn.vehicles, trips, strict=False)):
         a = v.plugged_in_from_slot
         for b in lst:
             deadlines.append((b.start_slot, i, trip_need_kwh(v, b, n) + MARGIN))
@@ -147,7 +147,7 @@ def promise_failures(
     """Bookings whose promise (rule 6 / rule 5 on return) this charging schedule misses."""
     h = arr.h
     bad: list[Booking] = []
-    for i, (v, lst) in enumerate(zip(scn.vehicles, trips)):
+    for i, (v, lst) in enumerate(zip(scn.vehicles, trips, strict=False)):
         if not lst:
             continue
         gain = np.where(p[i] >= 0, arr.eta_c[i] * p[i] * h, p[i] * h / arr.eta_d[i])

@@ -29,7 +29,7 @@ import math
 import os
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -48,17 +48,21 @@ def shared_data_dir() -> Path:
 
 def data_available() -> bool:
     d = shared_data_dir()
-    return (d / "nl-day-ahead-prices-2025-15min" / "nl_day_ahead_2025_15min.csv").exists() and (
-        d / "pv-pvgis-nl-1kwp" / "pv_pvgis_nl_1kwp_2019.csv").exists() and (
-        d / "ev-sessions-norway-residential" / "ev_sessions_norway_residential_clean.csv").exists()
+    return (
+        (d / "nl-day-ahead-prices-2025-15min" / "nl_day_ahead_2025_15min.csv").exists()
+        and (d / "pv-pvgis-nl-1kwp" / "pv_pvgis_nl_1kwp_2019.csv").exists()
+        and (
+            d / "ev-sessions-norway-residential" / "ev_sessions_norway_residential_clean.csv"
+        ).exists()
+    )
 
 
 def slot_instants(day: date, days: int = 1, slot_minutes: int = 15) -> list[datetime]:
     """UTC starts of the quarters from local midnight of `day` to local midnight `days` later:
     92 or 100 of them on clock-change days."""
-    a = datetime(day.year, day.month, day.day, tzinfo=TZ).astimezone(timezone.utc)
+    a = datetime(day.year, day.month, day.day, tzinfo=TZ).astimezone(UTC)
     e = day + timedelta(days=days)
-    z = datetime(e.year, e.month, e.day, tzinfo=TZ).astimezone(timezone.utc)
+    z = datetime(e.year, e.month, e.day, tzinfo=TZ).astimezone(UTC)
     out = []
     t = a
     while t < z:
@@ -76,11 +80,11 @@ def _price_table(kind: str) -> dict[datetime, float]:
     d = shared_data_dir()
     table: dict[datetime, float] = {}
     if kind == "2025":
-        with open(d / "nl-day-ahead-prices-2025-15min" / "nl_day_ahead_2025_15min.csv") as f:
+        with (d / "nl-day-ahead-prices-2025-15min" / "nl_day_ahead_2025_15min.csv").open() as f:
             for row in csv.DictReader(f):
                 table[_utc(row["datetime_utc"])] = float(row["price_eur_per_kwh"])
     else:
-        with open(d / "nl-day-ahead-prices-hourly" / f"nl_day_ahead_{kind}.csv") as f:
+        with (d / "nl-day-ahead-prices-hourly" / f"nl_day_ahead_{kind}.csv").open() as f:
             for row in csv.DictReader(f):
                 table[_utc(row["datetime_utc"])] = float(row["price_eur_per_mwh"]) / 1000.0
     return table
@@ -100,7 +104,7 @@ def prices(instants: list[datetime], kind: str) -> list[float]:
 @lru_cache(maxsize=2)
 def _pv_table(year: int) -> dict[datetime, float]:
     path = shared_data_dir() / "pv-pvgis-nl-1kwp" / f"pv_pvgis_nl_1kwp_{year}.csv"
-    with open(path) as f:
+    with path.open() as f:
         return {_utc(r["datetime_utc"]): float(r["pv_kw_per_kwp"]) for r in csv.DictReader(f)}
 
 
@@ -122,17 +126,23 @@ def base_load(instants: list[datetime], homes: int, rng: random.Random) -> list[
     for t in instants:
         loc = t.astimezone(TZ)
         x = loc.hour + loc.minute / 60.0
-        shape = (0.55 + 0.5 * math.exp(-((x - 7.5) / 1.5) ** 2)
-                 + 1.1 * math.exp(-((x - 19.0) / 2.2) ** 2))
+        shape = (
+            0.55
+            + 0.5 * math.exp(-(((x - 7.5) / 1.5) ** 2))
+            + 1.1 * math.exp(-(((x - 19.0) / 2.2) ** 2))
+        )
         out.append(round(homes * 0.45 * shape / 1.05 * rng.uniform(0.9, 1.1), 3))
     return out
 
 
 @lru_cache(maxsize=1)
 def _sessions() -> list[dict[str, str]]:
-    path = (shared_data_dir() / "ev-sessions-norway-residential"
-            / "ev_sessions_norway_residential_clean.csv")
-    with open(path) as f:
+    path = (
+        shared_data_dir()
+        / "ev-sessions-norway-residential"
+        / "ev_sessions_norway_residential_clean.csv"
+    )
+    with path.open() as f:
         return [r for r in csv.DictReader(f) if r["plugout_utc"] and float(r["energy_kwh"]) > 0.5]
 
 
@@ -140,8 +150,10 @@ def _sessions() -> list[dict[str, str]]:
 def _ev_specs() -> list[tuple[str, float, int]]:
     path = shared_data_dir() / "elaadnl-charging-statistics" / "ev_specs_v2g_enabled2024.json"
     data = json.loads(path.read_text())
-    return [(name, float(spec["battery_capacity"]), int(spec["number_of_registrations"]))
-            for name, spec in data.items()]
+    return [
+        (name, float(spec["battery_capacity"]), int(spec["number_of_registrations"]))
+        for name, spec in data.items()
+    ]
 
 
 @dataclass(frozen=True)
@@ -160,12 +172,38 @@ class Case:
 
 
 CASES = {
-    "a": Case("a", shared=100, private=40, bookings=300, day=date(2025, 10, 15), days=1,
-              price_kind="2025", flexibility=False),
-    "b": Case("b", shared=1000, private=0, bookings=3000, day=date(2025, 10, 15), days=1,
-              price_kind="2025", flexibility=False, site_scale=10.0, classes=10),
-    "c": Case("c", shared=20, private=70, bookings=120, day=date(2019, 5, 27), days=7,
-              price_kind="2019", flexibility=True),
+    "a": Case(
+        "a",
+        shared=100,
+        private=40,
+        bookings=300,
+        day=date(2025, 10, 15),
+        days=1,
+        price_kind="2025",
+        flexibility=False,
+    ),
+    "b": Case(
+        "b",
+        shared=1000,
+        private=0,
+        bookings=3000,
+        day=date(2025, 10, 15),
+        days=1,
+        price_kind="2025",
+        flexibility=False,
+        site_scale=10.0,
+        classes=10,
+    ),
+    "c": Case(
+        "c",
+        shared=20,
+        private=70,
+        bookings=120,
+        day=date(2019, 5, 27),
+        days=7,
+        price_kind="2019",
+        flexibility=True,
+    ),
 }
 
 
@@ -180,17 +218,27 @@ def build(case: Case) -> dict[str, Any]:
     vehicles: list[dict[str, Any]] = []
     states = [rng.uniform(0.5, 0.95) for _ in range(max(1, case.classes))]
     for i in range(case.shared):
-        name, battery, _ = rng.choices(specs, weights)[0] if not case.classes else \
-            specs[i % min(len(specs), case.classes)]
+        _name, battery, _ = (
+            rng.choices(specs, weights)[0]
+            if not case.classes
+            else specs[i % min(len(specs), case.classes)]
+        )
         share = states[i % len(states)] if case.classes else rng.uniform(0.5, 0.95)
-        v2g = (i % 3 == 0)
-        vehicles.append({
-            "id": f"shared-{i:04d}", "kind": "shared", "battery_kwh": battery,
-            "initial_soc_kwh": round(battery * share, 3), "min_soc_kwh": round(0.1 * battery, 3),
-            "max_charge_kw": 11.0, "max_discharge_kw": 11.0 if v2g else 0.0,
-            "charge_efficiency": 0.92, "discharge_efficiency": 0.92,
-            "consumption_kwh_per_km": round(0.15 + 0.05 * battery / 80.0, 4),
-        })
+        v2g = i % 3 == 0
+        vehicles.append(
+            {
+                "id": f"shared-{i:04d}",
+                "kind": "shared",
+                "battery_kwh": battery,
+                "initial_soc_kwh": round(battery * share, 3),
+                "min_soc_kwh": round(0.1 * battery, 3),
+                "max_charge_kw": 11.0,
+                "max_discharge_kw": 11.0 if v2g else 0.0,
+                "charge_efficiency": 0.92,
+                "discharge_efficiency": 0.92,
+                "consumption_kwh_per_km": round(0.15 + 0.05 * battery / 80.0, 4),
+            }
+        )
     vehicles.extend(_private_cars(case, inst, rng, specs, weights))
     bookings = _bookings(case, n, rng)
     site_scale = case.site_scale
@@ -201,13 +249,18 @@ def build(case: Case) -> dict[str, Any]:
         "name": f"bench-{case.name}-seed{case.seed}",
         "timezone": "Europe/Amsterdam",
         "start": inst[0].astimezone(TZ).isoformat(),
-        "slot_minutes": 15, "slots": n,
-        "site": {"grid_import_limit_kw": 250.0 * site_scale,
-                 "grid_export_limit_kw": 250.0 * site_scale,
-                 "base_load_kw": base_load(inst, int(122 * site_scale), rng), "pv_kw": pv},
+        "slot_minutes": 15,
+        "slots": n,
+        "site": {
+            "grid_import_limit_kw": 250.0 * site_scale,
+            "grid_export_limit_kw": 250.0 * site_scale,
+            "base_load_kw": base_load(inst, int(122 * site_scale), rng),
+            "pv_kw": pv,
+        },
         "prices": {"import_eur_per_kwh": price, "export_eur_per_kwh": list(price)},
         "degradation_eur_per_kwh": 0.02,
-        "vehicles": vehicles, "bookings": bookings,
+        "vehicles": vehicles,
+        "bookings": bookings,
     }
     if case.flexibility:
         up, down = [], []
@@ -221,8 +274,13 @@ def build(case: Case) -> dict[str, Any]:
     return doc
 
 
-def _private_cars(case: Case, inst: list[datetime], rng: random.Random,
-                  specs: list[tuple[str, float, int]], weights: list[int]) -> list[dict[str, Any]]:
+def _private_cars(
+    case: Case,
+    inst: list[datetime],
+    rng: random.Random,
+    specs: list[tuple[str, float, int]],
+    weights: list[int],
+) -> list[dict[str, Any]]:
     """Residents' cars from real sessions: same calendar week for a week case, else sessions
     of any 2019 weekday moved onto the case's day by their local plug-in time."""
     if case.private == 0:
@@ -237,34 +295,46 @@ def _private_cars(case: Case, inst: list[datetime], rng: random.Random,
             a, z = _utc(r["plugin_utc"]), _utc(r["plugout_utc"])
             if start <= a < end - timedelta(hours=1) and z > a:
                 s0 = int((a - start).total_seconds() // 900)
-                s1 = int(math.ceil((z - start).total_seconds() / 900))
+                s1 = math.ceil((z - start).total_seconds() / 900)
                 chosen.append((s0, s1, float(r["energy_kwh"])))
         rng.shuffle(chosen)
         chosen = chosen[: case.private]
     else:
-        pool = [r for r in sessions if r["plugin_utc"].startswith("2019")
-                and r["weekday"] not in ("Saturday", "Sunday")]
+        pool = [
+            r
+            for r in sessions
+            if r["plugin_utc"].startswith("2019") and r["weekday"] not in ("Saturday", "Sunday")
+        ]
         for r in rng.sample(pool, case.private):
             loc = datetime.fromisoformat(r["plugin_local"])
             dur = _utc(r["plugout_utc"]) - _utc(r["plugin_utc"])
-            a = datetime(case.day.year, case.day.month, case.day.day, loc.hour, loc.minute,
-                         tzinfo=TZ).astimezone(timezone.utc)
+            a = datetime(
+                case.day.year, case.day.month, case.day.day, loc.hour, loc.minute, tzinfo=TZ
+            ).astimezone(UTC)
             s0 = max(0, int((a - start).total_seconds() // 900))
-            s1 = s0 + max(1, int(math.ceil(dur.total_seconds() / 900)))
+            s1 = s0 + max(1, math.ceil(dur.total_seconds() / 900))
             chosen.append((min(s0, n - 2), s1, float(r["energy_kwh"])))
     out = []
     for j, (s0, s1, energy) in enumerate(chosen):
-        name, battery, _ = rng.choices(specs, weights)[0]
+        _name, battery, _ = rng.choices(specs, weights)[0]
         initial = battery * rng.uniform(0.2, 0.6)
-        out.append({
-            "id": f"resident-{j:03d}", "kind": "private", "battery_kwh": battery,
-            "initial_soc_kwh": round(initial, 3), "min_soc_kwh": round(0.05 * battery, 3),
-            "max_charge_kw": 11.0, "max_discharge_kw": 0.0,
-            "charge_efficiency": 0.92, "discharge_efficiency": 0.92,
-            "consumption_kwh_per_km": 0.17, "plugged_in_from_slot": s0,
-            "departure_slot": max(s1, s0 + 1),
-            "departure_soc_kwh": round(min(battery, initial + energy), 3),
-        })
+        out.append(
+            {
+                "id": f"resident-{j:03d}",
+                "kind": "private",
+                "battery_kwh": battery,
+                "initial_soc_kwh": round(initial, 3),
+                "min_soc_kwh": round(0.05 * battery, 3),
+                "max_charge_kw": 11.0,
+                "max_discharge_kw": 0.0,
+                "charge_efficiency": 0.92,
+                "discharge_efficiency": 0.92,
+                "consumption_kwh_per_km": 0.17,
+                "plugged_in_from_slot": s0,
+                "departure_slot": max(s1, s0 + 1),
+                "departure_soc_kwh": round(min(battery, initial + energy), 3),
+            }
+        )
     return out
 
 
@@ -276,30 +346,40 @@ def _bookings(case: Case, n: int, rng: random.Random) -> list[dict[str, Any]]:
         hour = rng.uniform(7.0, 21.0)
         s = min(n - 2, int((day * 24 + hour) * 4))
         dur_h = min(max_dur, max(1.0, rng.lognormvariate(math.log(2.5), 0.6)))
-        e = min(n, s + max(1, int(round(dur_h * 4))))
+        e = min(n, s + max(1, round(dur_h * 4)))
         km = min(250.0, max(5.0, rng.lognormvariate(math.log(45.0), 0.7)))
-        out.append({"id": f"booking-{j:04d}", "start_slot": s, "end_slot": e,
-                    "promised_range_km": round(km, 1),
-                    "expected_km": round(km * rng.uniform(0.5, 1.0), 1), "vehicle": None})
+        out.append(
+            {
+                "id": f"booking-{j:04d}",
+                "start_slot": s,
+                "end_slot": e,
+                "promised_range_km": round(km, 1),
+                "expected_km": round(km * rng.uniform(0.5, 1.0), 1),
+                "vehicle": None,
+            }
+        )
     return out
 
 
 # --------------------------------------------------------------------------- running cases
 
 
-def _child(job: str, case_name: str, time_limit: float, seed: int,
-           out: Any) -> None:
+def _child(job: str, case_name: str, time_limit: float, seed: int, out: Any) -> None:
     """One measurement in a fresh process, so ru_maxrss is this job's own peak (C++ included)."""
     import resource
     import time as _time
 
     from .baselines import baseline_plan
     from .check import check_plan
-    from .lp import build_and_solve
     from .core import Arrays
+    from .lp import build_and_solve
     from .scenario import parse_scenario
     from .solver import solve
 
+    # the C++ solvers print a banner on fd 1; keep the benchmark table clean
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
     case = CASES[case_name]
     case = Case(**{**case.__dict__, "seed": seed})
     scn = parse_scenario(build(case))
@@ -339,7 +419,7 @@ def measure(job: str, case_name: str, time_limit: float, seed: int = 1) -> dict[
     proc.start()
     try:
         res: dict[str, Any] = q.get(timeout=time_limit * 3 + 120)
-    except Exception:  # noqa: BLE001 - a crashed or hung child is reported, not raised
+    except Exception:
         res = {"error": f"{job} did not finish"}
     proc.join(timeout=10)
     if proc.is_alive():
@@ -347,12 +427,27 @@ def measure(job: str, case_name: str, time_limit: float, seed: int = 1) -> dict[
     return res
 
 
-HEADER = ("case", "vehicles", "bookings", "slots", "seconds", "peak_MiB", "score",
-          "uncontrolled", "greedy", "bound", "captured", "promise_viol", "invalid", "status")
+HEADER = (
+    "case",
+    "vehicles",
+    "bookings",
+    "slots",
+    "seconds",
+    "peak_MiB",
+    "score",
+    "uncontrolled",
+    "greedy",
+    "bound",
+    "captured",
+    "promise_viol",
+    "invalid",
+    "status",
+)
 
 
-def run_case(case_name: str, time_limit: float, bound_time_limit: float = 600.0,
-             seed: int = 1) -> dict[str, Any]:
+def run_case(
+    case_name: str, time_limit: float, bound_time_limit: float = 600.0, seed: int = 1
+) -> dict[str, Any]:
     case = Case(**{**CASES[case_name].__dict__, "seed": seed})
     doc = build(case)
     sol = measure("solve", case_name, time_limit, seed)
@@ -364,13 +459,22 @@ def run_case(case_name: str, time_limit: float, bound_time_limit: float = 600.0,
     if score is not None and u is not None and b is not None and u - b > 1e-9:
         captured = (u - score) / (u - b)
     return {
-        "case": case_name, "vehicles": len(doc["vehicles"]), "bookings": len(doc["bookings"]),
-        "slots": doc["slots"], "seconds": sol.get("seconds"), "peak_MiB": sol.get("maxrss_mib"),
-        "score": score, "uncontrolled": u, "greedy": gre.get("score"), "bound": b,
-        "captured": captured, "promise_viol": sol.get("promise_violations"),
+        "case": case_name,
+        "vehicles": len(doc["vehicles"]),
+        "bookings": len(doc["bookings"]),
+        "slots": doc["slots"],
+        "seconds": sol.get("seconds"),
+        "peak_MiB": sol.get("maxrss_mib"),
+        "score": score,
+        "uncontrolled": u,
+        "greedy": gre.get("score"),
+        "bound": b,
+        "captured": captured,
+        "promise_viol": sol.get("promise_violations"),
         "invalid": sum(int(bool(r.get("violations"))) for r in (sol, unc, gre)),
         "status": sol.get("status", sol.get("error")),
-        "unserved": sol.get("unserved"), "bound_seconds": bnd.get("seconds"),
+        "unserved": sol.get("unserved"),
+        "bound_seconds": bnd.get("seconds"),
         "bound_status": bnd.get("status"),
     }
 

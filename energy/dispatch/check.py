@@ -12,6 +12,7 @@ absolute. The solver aims 1e-5 inside every bound so that its plans pass with ro
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from .plan import Plan
@@ -187,7 +188,7 @@ def check_plan(scenario: Scenario, plan: Plan) -> CheckResult:
                     viol.append(
                         f"rule 2: vehicle {vid} booking {b.id} overlaps unavailable [{a}, {z})"
                     )
-        for x, y in zip(lst, lst[1:]):
+        for x, y in itertools.pairwise(lst):
             if y.start_slot < x.end_slot + scenario.min_turnaround_slots:
                 viol.append(
                     f"rule 2: vehicle {vid} bookings {x.id} and {y.id} overlap or "
@@ -235,12 +236,12 @@ def check_plan(scenario: Scenario, plan: Plan) -> CheckResult:
             sum_down[t] += fd[t]
             terms.wear += scenario.degradation_eur_per_kwh * h * max(-p[t], 0.0)
         traces = {}
-        for label, q in (
+        for label, series in (
             ("", p),
-            (" (all-up)", [a - b for a, b in zip(p, fu)]),
-            (" (all-down)", [a + b for a, b in zip(p, fd)]),
+            (" (all-up)", [a - b for a, b in zip(p, fu, strict=True)]),
+            (" (all-down)", [a + b for a, b in zip(p, fd, strict=True)]),
         ):
-            tr = _simulate(v, trips[vid], st, q, h, n)
+            tr = _simulate(v, trips[vid], st, series, h, n)
             traces[label] = tr
             rule5 = "rule 5" if not label else "rule 8/5"
             for bnd, soc in sorted(tr.soc.items()):

@@ -54,8 +54,14 @@ class _Builder:
         self.over_ub: list[tuple[IntArr, FloatArr]] = []
         self.over_obj: list[tuple[IntArr, FloatArr]] = []
 
-    def var(self, shape: tuple[int, ...], lb: float | FloatArr, ub: float | FloatArr,
-            obj: float | FloatArr = 0.0, active: NDArray[np.bool_] | None = None) -> IntArr:
+    def var(
+        self,
+        shape: tuple[int, ...],
+        lb: float | FloatArr,
+        ub: float | FloatArr,
+        obj: float | FloatArr = 0.0,
+        active: NDArray[np.bool_] | None = None,
+    ) -> IntArr:
         """Columns for the `active` cells of `shape`; inactive cells get index -1 (value 0)."""
         act = np.ones(shape, dtype=bool) if active is None else np.broadcast_to(active, shape)
         size = int(act.sum())
@@ -80,26 +86,30 @@ class _Builder:
         self.nrow += count
         return idx
 
-    def rows_on(self, active: NDArray[np.bool_], lo: float | FloatArr,
-                hi: float | FloatArr) -> IntArr:
+    def rows_on(
+        self, active: NDArray[np.bool_], lo: float | FloatArr, hi: float | FloatArr
+    ) -> IntArr:
         """Rows for the active cells of a grid; -1 elsewhere (coefficients there are dropped)."""
         idx = np.full(active.shape, -1, dtype=np.int64)
-        idx[active] = self.rows(int(active.sum()),
-                                np.broadcast_to(np.asarray(lo, dtype=float), active.shape)[active],
-                                np.broadcast_to(np.asarray(hi, dtype=float), active.shape)[active])
+        idx[active] = self.rows(
+            int(active.sum()),
+            np.broadcast_to(np.asarray(lo, dtype=float), active.shape)[active],
+            np.broadcast_to(np.asarray(hi, dtype=float), active.shape)[active],
+        )
         return idx
 
     def coef(self, r: IntArr | int, c: IntArr | int, v: float | FloatArr) -> None:
-        rr, cc, vv = np.broadcast_arrays(np.asarray(r, dtype=np.int64),
-                                         np.asarray(c, dtype=np.int64),
-                                         np.asarray(v, dtype=float))
+        rr, cc, vv = np.broadcast_arrays(
+            np.asarray(r, dtype=np.int64), np.asarray(c, dtype=np.int64), np.asarray(v, dtype=float)
+        )
         keep = (cc >= 0) & (rr >= 0)  # an inactive column is a variable fixed at 0
         self.r.append(rr[keep])
         self.c.append(cc[keep])
         self.v.append(vv[keep])
 
-    def solve(self, solver: str, time_limit: float, params: str = "") -> tuple[
-            str, float | None, float | None, FloatArr | None]:
+    def solve(
+        self, solver: str, time_limit: float, params: str = ""
+    ) -> tuple[str, float | None, float | None, FloatArr | None]:
         lb = np.concatenate(self.lb)
         ub = np.concatenate(self.ub)
         obj = np.concatenate(self.obj)
@@ -123,10 +133,10 @@ class _Builder:
         mat.data[np.abs(mat.data) < 1e-12] = 0.0  # cancellations, e.g. -eta h + eta h
         mat.eliminate_zeros()
         model = mbh.ModelBuilderHelper()
-        model.fill_model_from_sparse_data(lb, ub, obj, rlo, rhi, mat)
-        for idx in self.integer:
-            for i in idx.ravel():
-                model.set_var_integrality(int(i), True)
+        model.fill_model_from_sparse_data(lb, ub, obj, rlo, rhi, mat)  # type: ignore[arg-type]
+        for block in self.integer:
+            for col in block.ravel():
+                model.set_var_integrality(int(col), True)
         sol = mbh.ModelSolverHelper(solver)
         sol.enable_output(bool(os.environ.get("DISPATCH_SOLVER_LOG")))
         params = os.environ.get("DISPATCH_SOLVER_PARAMS", params).replace(";", "\n")
@@ -140,7 +150,7 @@ class _Builder:
         bound: float | None
         try:
             bound = float(sol.best_objective_bound())
-        except Exception:  # noqa: BLE001 - solvers without a bound raise; treat as unknown
+        except Exception:
             bound = None
         return status, float(sol.objective_value()), bound, np.asarray(sol.variable_values())
 
@@ -176,15 +186,31 @@ class _Class:
 
 
 def _vehicle_key(v: Vehicle) -> tuple[object, ...]:
-    return (v.kind, v.battery_kwh, v.initial_soc_kwh, v.min_soc_kwh, v.max_charge_kw,
-            v.max_discharge_kw, v.charge_efficiency, v.discharge_efficiency,
-            v.consumption_kwh_per_km, v.plugged_in_from_slot, v.unavailable)
+    return (
+        v.kind,
+        v.battery_kwh,
+        v.initial_soc_kwh,
+        v.min_soc_kwh,
+        v.max_charge_kw,
+        v.max_discharge_kw,
+        v.charge_efficiency,
+        v.discharge_efficiency,
+        v.consumption_kwh_per_km,
+        v.plugged_in_from_slot,
+        v.unavailable,
+    )
 
 
-def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
-                    assignment: dict[str, str | None] | None = None,
-                    time_limit: float = 60.0, solver: str = "highs",
-                    aggregate: bool = True) -> LPResult:
+def build_and_solve(
+    scn: Scenario,
+    arr: Arrays,
+    mode: str,
+    *,
+    assignment: dict[str, str | None] | None = None,
+    time_limit: float = 60.0,
+    solver: str = "highs",
+    aggregate: bool = True,
+) -> LPResult:
     """Build the LP/MILP of `mode` and solve it; see the module docstring."""
     t0 = time.perf_counter()
     n, h = arr.n, arr.h
@@ -201,8 +227,11 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
     else:
         groups: dict[tuple[object, ...], list[int]] = {}
         for i, v in enumerate(vs):
-            key = (_vehicle_key(v), v.id) if v.is_private or v.id in bound_vehicles else \
-                _vehicle_key(v)
+            key = (
+                (_vehicle_key(v), v.id)
+                if v.is_private or v.id in bound_vehicles
+                else _vehicle_key(v)
+            )
             groups.setdefault(key, []).append(i)
         classes = [_Class(m, vs[m[0]]) for m in groups.values()]
     nc = len(classes)
@@ -230,7 +259,7 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
     drop = np.zeros((nc, n))
     for c, lst in enumerate(fixed_trips):
         for b in lst:
-            away[c, b.start_slot:b.end_slot] = 1.0
+            away[c, b.start_slot : b.end_slot] = 1.0
             drop[c, b.start_slot] += b.expected_km * rep[c].consumption_kwh_per_km
     mask = avail & (away < 0.5)  # plugged for sure (classes: some member still plugged)
 
@@ -240,8 +269,8 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
     busy = [np.zeros(n + 1, dtype=bool) for _ in range(nc)]
     for c, lst in enumerate(fixed_trips):
         for b in lst:
-            busy[c][b.start_slot:min(n, b.end_slot + turn)] = True
-            busy[c][max(0, b.start_slot - turn):b.start_slot] = True
+            busy[c][b.start_slot : min(n, b.end_slot + turn)] = True
+            busy[c][max(0, b.start_slot - turn) : b.start_slot] = True
     for j, b in enumerate(free):
         for c in range(nc):
             v = rep[c]
@@ -249,7 +278,7 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
                 continue
             if any(b.start_slot < z and a < b.end_slot for a, z in v.unavailable):
                 continue
-            if busy[c][b.start_slot:min(n, b.end_slot + turn)].any():
+            if busy[c][b.start_slot : min(n, b.end_slot + turn)].any():
                 continue
             if trip_need_kwh(v, b, n) > v.battery_kwh + 1e-9:
                 continue
@@ -261,8 +290,13 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
     # Each class lives in a window of boundaries [plug-in, departure or end]: outside it
     # nothing moves, so no columns or rows are made there (private cars stay ~10 h of a week).
     w_lo = np.array([v.plugged_in_from_slot for v in rep], dtype=np.int64)
-    w_hi = np.array([min(v.departure_slot, n) if v.is_private and v.departure_slot is not None
-                     else n for v in rep], dtype=np.int64)
+    w_hi = np.array(
+        [
+            min(v.departure_slot, n) if v.is_private and v.departure_slot is not None else n
+            for v in rep
+        ],
+        dtype=np.int64,
+    )
     bnd = np.arange(n + 1)[None, :]
     in_win = (bnd >= w_lo[:, None]) & (bnd <= w_hi[:, None])
     slot_win = in_win[:, :-1] & in_win[:, 1:]
@@ -286,9 +320,16 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
         s_arr = np.array([free[j].start_slot for j in pj], dtype=np.int64)
         e_arr = np.array([free[j].end_slot for j in pj], dtype=np.int64)
         ext_e = np.minimum(n, e_arr + turn)
-        slack_q = np.array([max(0.0, free[j].expected_km * rep[c].consumption_kwh_per_km
-                                - (trip_need_kwh(rep[c], free[j], n) - rep[c].min_soc_kwh))
-                            for j, c in pairs])
+        slack_q = np.array(
+            [
+                max(
+                    0.0,
+                    free[j].expected_km * rep[c].consumption_kwh_per_km
+                    - (trip_need_kwh(rep[c], free[j], n) - rep[c].min_soc_kwh),
+                )
+                for j, c in pairs
+            ]
+        )
         A = B.var((nc, n), 0.0, INF)
         X = B.var((nc, n), 0.0, k[:, None] * np.ones((1, n)))
         F = B.var((nc, n + 1), 0.0, INF)
@@ -333,7 +374,7 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
         soc_lb[c, chk] = min_soc[c] + mv[c]  # rule 5 floor
         soc_ub[c, chk] = battery[c] - mv[c]  # rule 5 cap
         if not fixed:
-            soc_ub[c, p0 + 1:] = battery[c]
+            soc_ub[c, p0 + 1 :] = battery[c]
     floor_val = soc_lb.copy()
     flo_c, flo_b = np.nonzero(np.isfinite(soc_lb) & (bnd > w_lo[:, None]))
     if F is not None:
@@ -360,13 +401,14 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
     for q, (j, c) in enumerate(pairs):
         b = free[j]
         by_start.setdefault((c, b.start_slot), []).append(
-            (q, trip_need_kwh(rep[c], b, n) - rep[c].min_soc_kwh))
-    for (c, s), lst in by_start.items():
-        prom_rows.append((c, s, float(min_soc[c]), None, lst))
+            (q, trip_need_kwh(rep[c], b, n) - rep[c].min_soc_kwh)
+        )
+    for (c, s), entries in by_start.items():
+        prom_rows.append((c, s, float(min_soc[c]), None, entries))
     if prom_rows:
         rows = B.rows(len(prom_rows), np.array([pr[2] for pr in prom_rows]), INF)
         B.coef(rows, np.array([soc[pr[0], pr[1]] for pr in prom_rows]), 1.0)
-        for r, pr in zip(rows, prom_rows):
+        for r, pr in zip(rows, prom_rows, strict=False):
             if pr[3] is not None:
                 B.coef(r, pr[3], 1.0)
             if pr[4]:
@@ -381,7 +423,8 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
         targets.append(private_target(rep[c], avail[c], h, n))
     if priv:
         rows = B.rows(len(priv), np.array([tg for _, tg in targets]), INF)
-        B.coef(rows, np.array([soc[c, end] for c, (end, _) in zip(priv, targets)]), 1.0)
+        dep_soc = np.array([soc[c, end] for c, (end, _) in zip(priv, targets, strict=True)])
+        B.coef(rows, dep_soc, 1.0)
         B.coef(rows, short, 1.0)
         if fixed:
             # fairness: a small price on the largest shortfall spreads a forced shortage evenly
@@ -426,8 +469,7 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
     if arr.up is not None and arr.down is not None:
         lim = ((cmax + dmax) * k)[:, None] * mask
         fu = B.var((nc, n), 0.0, lim, -arr.up[None, :], active=mask & (arr.up > 0)[None, :])
-        fd = B.var((nc, n), 0.0, lim, -arr.down[None, :],
-                   active=mask & (arr.down > 0)[None, :])
+        fd = B.var((nc, n), 0.0, lim, -arr.down[None, :], active=mask & (arr.down > 0)[None, :])
         # rule 4 under activation
         r = B.rows_on(fu >= 0, (-dmax * k)[:, None].repeat(n, 1), INF)
         B.coef(r, cu, 1.0)
@@ -475,30 +517,32 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
             rows = B.rows(len(prom_rows), np.array([pr[2] for pr in prom_rows]), INF)
             B.coef(rows, np.array([soc[pr[0], pr[1]] for pr in prom_rows]), 1.0)
             B.coef(rows, np.array([U[pr[0], pr[1]] for pr in prom_rows]), -1.0)
-            for rr_, pr in zip(rows, prom_rows):
+            for rr_, pr in zip(rows, prom_rows, strict=False):
                 if pr[3] is not None:
                     B.coef(rr_, pr[3], 1.0)
                 if pr[4]:
-                    B.coef(rr_, x[np.array([q for q, _ in pr[4]])],
-                           -np.array([s for _, s in pr[4]]))
+                    B.coef(
+                        rr_, x[np.array([q for q, _ in pr[4]])], -np.array([s for _, s in pr[4]])
+                    )
         if priv:
             # no private shortfall grows: soc_up >= target - shortfall
             rows = B.rows(len(priv), np.array([tg for _, tg in targets]), INF)
-            B.coef(rows, np.array([soc[c, end] for c, (end, _) in zip(priv, targets)]), 1.0)
-            B.coef(rows, np.array([U[c, end] for c, (end, _) in zip(priv, targets)]), -1.0)
+            dep_u = np.array([U[c, end] for c, (end, _) in zip(priv, targets, strict=True)])
+            B.coef(rows, dep_soc, 1.0)
+            B.coef(rows, dep_u, -1.0)
             B.coef(rows, short, 1.0)
 
     # ---- terminal value and unserved bookings ----------------------------------------------
     tv = scn.terminal_value_eur_per_kwh
     const = 0.0
-    in_end = [c for c in range(nc) if not rep[c].is_private
-              or (rep[c].departure_slot is not None and rep[c].departure_slot > n)]
+    in_end = [c for c in range(nc) if not rep[c].is_private or (rep[c].departure_slot or 0) > n]
     if fixed:
         for c in in_end:
-            B.add_obj(soc[c, n:n + 1], -tv)
+            B.add_obj(soc[c, n : n + 1], -tv)
             const += tv * min_soc[c]
         const += scn.unserved_penalty_eur * sum(
-            1 for b in scn.bookings if (assignment or {}).get(b.id) is None)
+            1 for b in scn.bookings if (assignment or {}).get(b.id) is None
+        )
     else:
         zt = B.var((len(in_end),), 0.0, INF, -tv)
         rows = B.rows(len(in_end), -INF, -min_soc[in_end] if in_end else 0.0)
@@ -519,13 +563,19 @@ def build_and_solve(scn: Scenario, arr: Arrays, mode: str, *,
     # The relaxation only needs its optimal value (a bound): HiGHS' interior point without
     # crossover is several times faster there than simplex on the x-coupled LP.
     params = "solver ipm\nrun_crossover off" if mode == "relaxed" and solver == "highs" else ""
-    status, obj, bnd, sol = B.solve(solver, time_limit - build_s, params)
-    res = LPResult(status=status, solver=solver, seconds=time.perf_counter() - t0,
-                   objective=None if obj is None else obj + const,
-                   bound=None if bnd is None else bnd + const,
-                   variables=B.nvar, constraints=B.nrow)
+    status, obj, best, sol = B.solve(solver, time_limit - build_s, params)
+    res = LPResult(
+        status=status,
+        solver=solver,
+        seconds=time.perf_counter() - t0,
+        objective=None if obj is None else obj + const,
+        bound=None if best is None else best + const,
+        variables=B.nvar,
+        constraints=B.nrow,
+    )
     if sol is None:
         return res
+
     def val(idx: IntArr) -> FloatArr:
         out: FloatArr = np.where(idx >= 0, sol[np.maximum(idx, 0)], 0.0)
         return out

@@ -9,6 +9,7 @@ reach even charging flat out); see the package docstring for every strict readin
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -450,7 +451,7 @@ def _check_bound(
             for a, z in v.unavailable:
                 if b.start_slot < z and a < b.end_slot:
                     raise ScenarioError(f"{path}: {vid!r} is unavailable in [{a}, {z})")
-        for (_, prev), (i, nxt) in zip(items, items[1:]):
+        for (_, prev), (i, nxt) in itertools.pairwise(items):
             if nxt.start_slot < prev.end_slot + turnaround:
                 raise ScenarioError(
                     f"bookings[{i}].vehicle: {vid!r} is still busy with {prev.id!r} "

@@ -26,8 +26,9 @@ _VEH = re.compile(r"vehicle (\S+?):? ")
 _SLOT = re.compile(r"slot (\d+)")
 
 
-def solve(scn: Scenario, *, time_limit: float = 60.0, compute_bound: bool = True,
-          solver: str = "highs") -> Plan:
+def solve(
+    scn: Scenario, *, time_limit: float = 60.0, compute_bound: bool = True, solver: str = "highs"
+) -> Plan:
     t0 = time.perf_counter()
     deadline = t0 + time_limit
     arr = Arrays.of(scn)
@@ -35,26 +36,31 @@ def solve(scn: Scenario, *, time_limit: float = 60.0, compute_bound: bool = True
     assignment = assign(scn, arr, policy="cost")
     for b in scn.bookings:
         if assignment[b.id] is None:
-            notes.append(f"booking {b.id} left unserved: no free shared car can reach its "
-                         f"promise by slot {b.start_slot}")
+            notes.append(
+                f"booking {b.id} left unserved: no free shared car can reach its "
+                f"promise by slot {b.start_slot}"
+            )
     res: LPResult | None = None
     for _ in range(4):
         remaining = deadline - time.perf_counter()
         if remaining < 0.5:
             break
-        res = build_and_solve(scn, arr, "fixed", assignment=assignment,
-                              time_limit=remaining * 0.9, solver=solver)
+        res = build_and_solve(
+            scn, arr, "fixed", assignment=assignment, time_limit=remaining * 0.9, solver=solver
+        )
         if res.objective is None:
             break
         failing = [bid for bid, s in res.promise_slack.items() if s > 1e-4]
-        droppable = [bid for bid in failing
-                     if next(b for b in scn.bookings if b.id == bid).vehicle is None]
+        droppable = [
+            bid for bid in failing if next(b for b in scn.bookings if b.id == bid).vehicle is None
+        ]
         if not droppable:
             break
         for bid in droppable:
             assignment[bid] = None
-            notes.append(f"booking {bid} left unserved: the grid limit cannot charge its car "
-                         f"in time")
+            notes.append(
+                f"booking {bid} left unserved: the grid limit cannot charge its car in time"
+            )
         res = None
 
     plan: Plan | None = None
@@ -78,8 +84,9 @@ def solve(scn: Scenario, *, time_limit: float = 60.0, compute_bound: bool = True
         "valid": result.valid,
         "terms": {k: round(v, 6) for k, v in result.terms.as_dict().items()},
         "lp_objective": None if res is None or res.objective is None else res.objective,
-        "lp_size": None if res is None else {"variables": res.variables,
-                                              "constraints": res.constraints},
+        "lp_size": None
+        if res is None
+        else {"variables": res.variables, "constraints": res.constraints},
         "notes": notes,
     }
     if not result.valid:
@@ -98,8 +105,9 @@ def solve(scn: Scenario, *, time_limit: float = 60.0, compute_bound: bool = True
     return plan
 
 
-def _net(scn: Scenario, arr: Arrays, plugged: np.ndarray, res: LPResult,
-         trips: list[Any]) -> FloatArr:
+def _net(
+    scn: Scenario, arr: Arrays, plugged: np.ndarray, res: LPResult, trips: list[Any]
+) -> FloatArr:
     """p = c - d on plugged slots, re-simulated by the spec; clip charge that would overfill.
 
     A slot with both c and d in the LP stores *more* in the real battery than the LP believed
@@ -128,8 +136,9 @@ def _net(scn: Scenario, arr: Arrays, plugged: np.ndarray, res: LPResult,
     return p
 
 
-def _postprocess(scn: Scenario, arr: Arrays, assignment: dict[str, str | None],
-                 res: LPResult) -> tuple[Plan | None, list[str]]:
+def _postprocess(
+    scn: Scenario, arr: Arrays, assignment: dict[str, str | None], res: LPResult
+) -> tuple[Plan | None, list[str]]:
     notes: list[str] = []
     trips = trips_by_vehicle(scn, assignment)
     plugged = plugged_mask(arr, trips)

@@ -10,8 +10,9 @@ from energy.dispatch import Plan, Scenario, check_plan, parse_scenario, solve
 from energy.dispatch.baselines import baseline_plan
 
 
-def solve_checked(doc: dict[str, Any], *, time_limit: float = 30.0,
-                  compute_bound: bool = False) -> tuple[Scenario, Plan]:
+def solve_checked(
+    doc: dict[str, Any], *, time_limit: float = 30.0, compute_bound: bool = False
+) -> tuple[Scenario, Plan]:
     """Solve and assert what every test needs: the plan passes the independent checker."""
     scn = parse_scenario(doc)
     plan = solve(scn, time_limit=time_limit, compute_bound=compute_bound)

@@ -25,8 +25,11 @@ def test_rule_3_power_while_on_a_trip() -> None:
 
 
 def test_rule_6_promise_broken() -> None:
-    scn = parse_scenario(scenario(vehicles=[vehicle("a", initial_soc_kwh=10.0)],
-                                  bookings=[booking("b", 10, 20, 100.0)]))
+    scn = parse_scenario(
+        scenario(
+            vehicles=[vehicle("a", initial_soc_kwh=10.0)], bookings=[booking("b", 10, 20, 100.0)]
+        )
+    )
     res = check_plan(scn, _plan({"b": "a"}, {"a": _zeros()}))
     assert any(v.startswith("rule 6: booking b") for v in res.violations)
 
@@ -43,8 +46,7 @@ def test_rule_7_grid_limit() -> None:
 
 
 def test_rule_8_flex_that_would_empty_the_battery() -> None:
-    doc = scenario(vehicles=[vehicle("a", initial_soc_kwh=5.5, max_discharge_kw=11.0)],
-                   bookings=[])
+    doc = scenario(vehicles=[vehicle("a", initial_soc_kwh=5.5, max_discharge_kw=11.0)], bookings=[])
     doc["flexibility"] = {"up_eur_per_kw": [0.01] * N, "down_eur_per_kw": [0.0] * N}
     scn = parse_scenario(doc)
     up = [5.0] * N
@@ -59,8 +61,9 @@ def test_rule_1_bound_booking_reassigned() -> None:
 
 
 def test_private_shortfall_is_scored_not_forbidden() -> None:
-    scn = parse_scenario(scenario(vehicles=[private("p", 40, 30.0, initial_soc_kwh=10.0)],
-                                  bookings=[]))
+    scn = parse_scenario(
+        scenario(vehicles=[private("p", 40, 30.0, initial_soc_kwh=10.0)], bookings=[])
+    )
     res = check_plan(scn, _plan({}, {"p": _zeros()}))
     assert res.valid
     assert abs(res.terms.shortfall_kwh - 20.0) < 1e-9
@@ -68,8 +71,10 @@ def test_private_shortfall_is_scored_not_forbidden() -> None:
 
 
 def test_terminal_value_counts_cars_in_the_horizon_only() -> None:
-    doc = scenario(vehicles=[vehicle("a", initial_soc_kwh=25.0),
-                             private("p", 40, 10.0, initial_soc_kwh=30.0)], bookings=[])
+    doc = scenario(
+        vehicles=[vehicle("a", initial_soc_kwh=25.0), private("p", 40, 10.0, initial_soc_kwh=30.0)],
+        bookings=[],
+    )
     doc["terminal_value_eur_per_kwh"] = 0.1
     scn = parse_scenario(doc)
     res = check_plan(scn, _plan({}, {"a": _zeros(), "p": _zeros()}))

@@ -39,8 +39,9 @@ def test_baselines_write_valid_plans(tmp_path: Path, baseline: str) -> None:
     call_command("check_plan", str(scn), str(out))
 
 
-@pytest.mark.parametrize("mutate", ["unknown_key", "short_array", "negative_capacity",
-                                    "past_horizon", "unknown_vehicle"])
+@pytest.mark.parametrize(
+    "mutate", ["unknown_key", "short_array", "negative_capacity", "past_horizon", "unknown_vehicle"]
+)
 def test_bad_scenario_exits_2_with_one_line(tmp_path: Path, mutate: str) -> None:
     doc = scenario(vehicles=[vehicle("a")], bookings=[booking("b", 5, 10, 20.0)])
     if mutate == "unknown_key":
@@ -63,16 +64,22 @@ def test_bad_scenario_exits_2_with_one_line(tmp_path: Path, mutate: str) -> None
 
 def test_missing_file_exits_2(tmp_path: Path) -> None:
     with pytest.raises(CommandError) as info:
-        call_command("plan_scenario", str(tmp_path / "nope.json"), "--out",
-                     str(tmp_path / "p.json"))
+        call_command(
+            "plan_scenario", str(tmp_path / "nope.json"), "--out", str(tmp_path / "p.json")
+        )
     assert info.value.returncode == 2
 
 
 def test_check_plan_reports_violation_with_exit_1(tmp_path: Path) -> None:
     scn = _write(tmp_path, scenario(vehicles=[vehicle("a")], bookings=[]))
     n = 96
-    bad = {"format": "v2g-hub-plan/1", "scenario": "test", "assignments": {},
-           "power_kw": {"a": [50.0] + [0.0] * (n - 1)}, "summary": {}}
+    bad = {
+        "format": "v2g-hub-plan/1",
+        "scenario": "test",
+        "assignments": {},
+        "power_kw": {"a": [50.0] + [0.0] * (n - 1)},
+        "summary": {},
+    }
     plan = _write(tmp_path, bad, "plan.json")
     with pytest.raises(CommandError) as info:
         call_command("check_plan", str(scn), str(plan))
@@ -83,8 +90,19 @@ def test_real_process_prints_one_line_and_no_traceback(tmp_path: Path) -> None:
     path = tmp_path / "broken.json"
     path.write_text("{ not json")
     proc = subprocess.run(
-        [sys.executable, "manage.py", "plan_scenario", str(path), "--out",
-         str(tmp_path / "p.json")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "manage.py",
+            "plan_scenario",
+            str(path),
+            "--out",
+            str(tmp_path / "p.json"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and "invalid JSON" in lines[0]

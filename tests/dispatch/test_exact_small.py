@@ -25,15 +25,23 @@ def tiny(draw: Any) -> dict[str, Any]:
     vehicles = []
     for i in range(nveh):
         battery = draw(st.sampled_from([20.0, 40.0]))
-        vehicles.append(vehicle(
-            f"s{i}", battery_kwh=battery, min_soc_kwh=2.0,
-            initial_soc_kwh=draw(st.floats(2.0, battery)),
-            max_charge_kw=draw(st.sampled_from([7.0, 11.0])),
-            max_discharge_kw=draw(st.sampled_from([0.0, 11.0])),
-            plugged_in_from_slot=draw(st.integers(0, 2))))
+        vehicles.append(
+            vehicle(
+                f"s{i}",
+                battery_kwh=battery,
+                min_soc_kwh=2.0,
+                initial_soc_kwh=draw(st.floats(2.0, battery)),
+                max_charge_kw=draw(st.sampled_from([7.0, 11.0])),
+                max_discharge_kw=draw(st.sampled_from([0.0, 11.0])),
+                plugged_in_from_slot=draw(st.integers(0, 2)),
+            )
+        )
     if draw(st.booleans()):
-        vehicles.append(private("p", draw(st.integers(4, n + 4)), draw(st.floats(5.0, 40.0)),
-                                initial_soc_kwh=5.0))
+        vehicles.append(
+            private(
+                "p", draw(st.integers(4, n + 4)), draw(st.floats(5.0, 40.0)), initial_soc_kwh=5.0
+            )
+        )
     bookings = []
     for j in range(draw(st.integers(0, 3))):
         s = draw(st.integers(2, n - 2))
@@ -41,24 +49,35 @@ def tiny(draw: Any) -> dict[str, Any]:
         bookings.append(booking(f"b{j}", s, e, draw(st.floats(0.0, 150.0))))
     price = [draw(st.floats(-0.1, 0.4)) for _ in range(n)]
     doc: dict[str, Any] = {
-        "format": "v2g-hub-scenario/1", "name": "tiny", "timezone": "Europe/Amsterdam",
-        "start": "2025-06-02T00:00:00+02:00", "slot_minutes": 15, "slots": n,
-        "site": {"grid_import_limit_kw": draw(st.sampled_from([15.0, 30.0, 100.0])),
-                 "grid_export_limit_kw": 20.0,
-                 "base_load_kw": [draw(st.floats(0.0, 10.0)) for _ in range(n)],
-                 "pv_kw": [draw(st.floats(0.0, 20.0)) for _ in range(n)]},
+        "format": "v2g-hub-scenario/1",
+        "name": "tiny",
+        "timezone": "Europe/Amsterdam",
+        "start": "2025-06-02T00:00:00+02:00",
+        "slot_minutes": 15,
+        "slots": n,
+        "site": {
+            "grid_import_limit_kw": draw(st.sampled_from([15.0, 30.0, 100.0])),
+            "grid_export_limit_kw": 20.0,
+            "base_load_kw": [draw(st.floats(0.0, 10.0)) for _ in range(n)],
+            "pv_kw": [draw(st.floats(0.0, 20.0)) for _ in range(n)],
+        },
         "prices": {"import_eur_per_kwh": price, "export_eur_per_kwh": list(price)},
-        "degradation_eur_per_kwh": 0.02, "unserved_penalty_eur": 50.0,
-        "vehicles": vehicles, "bookings": bookings,
+        "degradation_eur_per_kwh": 0.02,
+        "unserved_penalty_eur": 50.0,
+        "vehicles": vehicles,
+        "bookings": bookings,
     }
     if draw(st.booleans()):
-        doc["flexibility"] = {"up_eur_per_kw": [draw(st.floats(0.0, 0.02)) for _ in range(n)],
-                              "down_eur_per_kw": [draw(st.floats(0.0, 0.02)) for _ in range(n)]}
+        doc["flexibility"] = {
+            "up_eur_per_kw": [draw(st.floats(0.0, 0.02)) for _ in range(n)],
+            "down_eur_per_kw": [draw(st.floats(0.0, 0.02)) for _ in range(n)],
+        }
     return doc
 
 
-@settings(max_examples=25, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(tiny())
 def test_dispatcher_against_exact_milp(doc: dict[str, Any]) -> None:
     try:

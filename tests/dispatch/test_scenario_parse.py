@@ -28,7 +28,8 @@ def test_defaults_follow_the_spec() -> None:
     assert scn.shortfall_penalty_eur_per_kwh == 5.0
     assert scn.min_turnaround_slots == 1
     assert scn.terminal_value_eur_per_kwh == pytest.approx(
-        sum(doc["prices"]["import_eur_per_kwh"]) / 96)
+        sum(doc["prices"]["import_eur_per_kwh"]) / 96
+    )
     assert scn.bookings[0].expected_km == 30.0
     assert scn.bookings[0].vehicle is None
     assert scn.vehicles[0].plugged_in_from_slot == 0
@@ -89,8 +90,9 @@ def test_duplicate_ids() -> None:
 
 def test_non_finite_numbers_are_rejected_in_text() -> None:
     doc = scenario()
-    text = json.dumps(doc).replace('"degradation_eur_per_kwh": 0.03',
-                                   '"degradation_eur_per_kwh": NaN')
+    text = json.dumps(doc).replace(
+        '"degradation_eur_per_kwh": 0.03', '"degradation_eur_per_kwh": NaN'
+    )
     with pytest.raises(ScenarioError, match="non-finite"):
         parse_scenario_text(text)
 
@@ -109,20 +111,28 @@ def test_booleans_are_not_numbers() -> None:
 
 
 def test_bound_overlap_breaks_rule_2() -> None:
-    doc = scenario(bookings=[booking("x", 10, 20, 5.0, vehicle="car-1"),
-                             booking("y", 20, 30, 5.0, vehicle="car-1")])
+    doc = scenario(
+        bookings=[
+            booking("x", 10, 20, 5.0, vehicle="car-1"),
+            booking("y", 20, 30, 5.0, vehicle="car-1"),
+        ]
+    )
     assert "turnaround" in _err(doc)
 
 
 def test_bound_booking_in_maintenance() -> None:
-    doc = scenario(vehicles=[vehicle("car-1", unavailable=[[5, 15]])],
-                   bookings=[booking("x", 10, 20, 5.0, vehicle="car-1")])
+    doc = scenario(
+        vehicles=[vehicle("car-1", unavailable=[[5, 15]])],
+        bookings=[booking("x", 10, 20, 5.0, vehicle="car-1")],
+    )
     assert _err(doc) == "bookings[0].vehicle: 'car-1' is unavailable in [5, 15)"
 
 
 def test_bound_promise_no_car_can_reach() -> None:
-    doc = scenario(vehicles=[vehicle("car-1", initial_soc_kwh=6.0)],
-                   bookings=[booking("x", 1, 20, 200.0, vehicle="car-1")])
+    doc = scenario(
+        vehicles=[vehicle("car-1", initial_soc_kwh=6.0)],
+        bookings=[booking("x", 1, 20, 200.0, vehicle="car-1")],
+    )
     assert _err(doc).startswith("bookings[0].promised_range_km: bound vehicle 'car-1'")
 
 
@@ -132,8 +142,9 @@ def test_private_car_needs_departure() -> None:
 
 
 def test_booking_on_private_car() -> None:
-    doc = scenario(vehicles=[private("p", 50, 30.0)], bookings=[booking("x", 1, 4, 5.0,
-                                                                        vehicle="p")])
+    doc = scenario(
+        vehicles=[private("p", 50, 30.0)], bookings=[booking("x", 1, 4, 5.0, vehicle="p")]
+    )
     assert "private" in _err(doc)
 
 

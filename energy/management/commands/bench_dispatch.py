@@ -13,17 +13,25 @@ class Command(BaseCommand):
     help = "Run the dispatch benchmark cases (a, b, c); one row per case."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--cases", nargs="+", default=["a", "b", "c"],
-                            choices=sorted(bench.CASES))
-        parser.add_argument("--time-limit", type=float, default=None,
-                            help="solver time limit per case (default: the case's target)")
+        parser.add_argument(
+            "--cases", nargs="+", default=["a", "b", "c"], choices=sorted(bench.CASES)
+        )
+        parser.add_argument(
+            "--time-limit",
+            type=float,
+            default=None,
+            help="solver time limit per case (default: the case's target)",
+        )
         parser.add_argument("--bound-time-limit", type=float, default=900.0)
         parser.add_argument("--seed", type=int, default=1)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not bench.data_available():
-            raise CommandError(f"shared data not found at {bench.shared_data_dir()} "
-                               "(set WISSELSTROOM_SHARED_DATA)", returncode=2)
+            raise CommandError(
+                f"shared data not found at {bench.shared_data_dir()} "
+                "(set WISSELSTROOM_SHARED_DATA)",
+                returncode=2,
+            )
         targets = {"a": 5.0, "b": 60.0, "c": 30.0}
         self.stdout.write(" | ".join(bench.HEADER))
         for name in options["cases"]:

@@ -24,8 +24,9 @@ class Command(BaseCommand):
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(f"{path}: cannot read: {exc.__class__.__name__}",
-                               returncode=2) from None
+            raise CommandError(
+                f"{path}: cannot read: {exc.__class__.__name__}", returncode=2
+            ) from None
         try:
             scenario = parse_scenario_text(text)
         except ScenarioError as exc:
@@ -39,8 +40,10 @@ class Command(BaseCommand):
         try:
             out.write_text(plan.to_json(), encoding="utf-8")
         except OSError as exc:
-            raise CommandError(f"{out}: cannot write: {exc.__class__.__name__}",
-                               returncode=2) from None
+            raise CommandError(
+                f"{out}: cannot write: {exc.__class__.__name__}", returncode=2
+            ) from None
         terms = plan.summary.get("terms", {})
-        self.stdout.write(f"wrote {out}: status {plan.summary.get('status')}, "
-                          f"score {terms.get('score', 'n/a')}")
+        self.stdout.write(
+            f"wrote {out}: status {plan.summary.get('status')}, score {terms.get('score', 'n/a')}"
+        )
