@@ -1,6 +1,10 @@
-"""Hub dispatcher: a pure package (no Django) from scenario dataclasses to a plan.
+"""Hub dispatcher: a pure package (no Django) from a scenario (dataclasses) to a plan.
 
-See `model.py` for the mathematical model and the strict readings of the spec.
+`parse_scenario` reads `v2g-hub-scenario/1` strictly (`ScenarioError`, one line), `solve`
+returns a `Plan` (`v2g-hub-plan/1`) that passes `check_plan`, the independent validator and
+scorer. `baseline_plan` gives the uncontrolled and greedy references; `bench` builds benchmark
+scenarios from the shared real data. The model, which rule each constraint enforces, and every
+strict reading of the spec are written down in `energy.dispatch.model`.
 """
 
 from __future__ import annotations
