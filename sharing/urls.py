@@ -7,7 +7,10 @@ from sharing import views
 app_name = "sharing"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
+    path("book/", views.book, name="book"),
+    path("history/", views.history, name="history"),
     path("bookings/<int:pk>/", views.booking_detail, name="booking-detail"),
+    path("bookings/<int:pk>/change-end/", views.booking_change_end, name="booking-change-end"),
     path("bookings/<int:pk>/cancel/", views.booking_cancel, name="booking-cancel"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar"),
 ]

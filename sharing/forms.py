@@ -1,0 +1,151 @@
+"""Forms of the resident's booking pages: they parse what residents type in the hub's local time;
+the rules themselves live in ``sharing.services.rules`` and come back as per-field errors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from sharing.models import Hub
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+# The service says "promised_range_km"; the page asks for "range_km".
+SERVICE_FIELDS = {"promised_range_km": "range_km", "expected_km": "range_km"}
+
+
+def parse_local(value: str, tz: ZoneInfo) -> datetime:
+    """``2026-05-01T10:00`` (what ``datetime-local`` sends) as an aware time in ``tz``.
+
+    Refused when the wall-clock time does not exist or happens twice on a clock-change day.
+    """
+    try:
+        naive = datetime.strptime(value.strip()[:16], DATETIME_LOCAL)  # noqa: DTZ007
+    except ValueError:
+        raise ValidationError(
+            _("Enter a date and time like 2026-05-01 10:00."), code="invalid"
+        ) from None
+    early, late = naive.replace(tzinfo=tz, fold=0), naive.replace(tzinfo=tz, fold=1)
+    if early.utcoffset() != late.utcoffset():
+        round_trip = early.astimezone(ZoneInfo("UTC")).astimezone(tz).replace(tzinfo=None)
+        if round_trip != naive:
+            raise ValidationError(
+                _("%(time)s does not exist on this day: the clocks move forward.")
+                % {"time": naive.strftime("%H:%M")},
+                code="nonexistent",
+            )
+        raise ValidationError(
+            _("%(time)s happens twice on this day (the clocks go back). Pick another time.")
+            % {"time": naive.strftime("%H:%M")},
+            code="ambiguous",
+        )
+    return early
+
+
+def as_local_input(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).strftime(DATETIME_LOCAL)
+
+
+class LocalDateTimeInput(forms.TextInput):
+    """``<input type="datetime-local" step="900">``: a 15-minute grid in the browser's picker."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs={"step": "900", **(attrs or {})})
+
+
+def apply_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's ``ValidationError`` next to the fields it is about."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for name, messages in exc.message_dict.items():
+        field = SERVICE_FIELDS.get(name, name)
+        target = field if field in form.fields else None
+        for message in messages:
+            if target is None or message not in form.errors.get(target, []):
+                form.add_error(target, message)
+
+
+class BookingForm(forms.Form):
+    """Hub, start, end and range: the same fields check availability (GET) and book (POST)."""
+
+    hub = forms.ModelChoiceField(
+        label=gettext_lazy("Hub"),
+        queryset=Hub.objects.order_by("name"),
+        to_field_name="slug",
+        empty_label=None,
+        error_messages={"invalid_choice": gettext_lazy("Unknown hub. Pick one from the list.")},
+    )
+    start = forms.CharField(
+        label=gettext_lazy("From"),
+        widget=LocalDateTimeInput(attrs={"aria-describedby": "start-errors"}),
+        help_text=gettext_lazy("In 15-minute steps, e.g. 09:00 or 09:15."),
+    )
+    end = forms.CharField(
+        label=gettext_lazy("Until"),
+        widget=LocalDateTimeInput(attrs={"aria-describedby": "end-errors"}),
+    )
+    range_km = forms.IntegerField(
+        label=gettext_lazy("Range needed (km)"),
+        min_value=0,
+        max_value=100_000,
+        widget=forms.NumberInput(
+            attrs={"inputmode": "numeric", "step": "1", "aria-describedby": "range_km-errors"}
+        ),
+        help_text=gettext_lazy("The car will have at least this much range when you leave."),
+    )
+    idempotency_key = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        hubs = list(self.fields["hub"].queryset)  # type: ignore[attr-defined]
+        if len(hubs) == 1 and "hub" not in self.initial:
+            self.initial["hub"] = hubs[0].slug
+        self.fields["start"].widget.attrs["aria-describedby"] = "start-errors id_start_helptext"
+        self.fields["range_km"].widget.attrs["aria-describedby"] = (
+            "range_km-errors id_range_km_helptext"
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        hub: Hub | None = data.get("hub")
+        if hub is None:
+            return data
+        for name in ("start", "end"):
+            if name in data:
+                try:
+                    data[name] = parse_local(data[name], hub.tz)
+                except ValidationError as exc:
+                    self.add_error(name, exc)
+        return data
+
+
+class ChangeEndForm(forms.Form):
+    """A new end for a booking, in the hub's local time."""
+
+    end = forms.CharField(
+        label=gettext_lazy("New end"),
+        widget=LocalDateTimeInput(attrs={"aria-describedby": "end-errors"}),
+    )
+
+    def __init__(
+        self, *args: Any, tz: ZoneInfo, current_end: datetime | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.tz = tz
+        self.current_end = current_end
+
+    def clean_end(self) -> datetime:
+        end = parse_local(self.cleaned_data["end"], self.tz)
+        if self.current_end is not None and end == self.current_end:
+            raise ValidationError(
+                _("That is the current end. Pick an earlier or later time."), code="unchanged"
+            )
+        return end
