@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from sharing.models import Hub
+from sharing.models import Booking, Hub
+from sharing.services.rules import window_errors
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 # The service says "promised_range_km"; the page asks for "range_km".
@@ -128,24 +130,28 @@ class BookingForm(forms.Form):
 
 
 class ChangeEndForm(forms.Form):
-    """A new end for a booking, in the hub's local time."""
+    """A new end for a booking, in the hub's local time, checked against the hub's rules so
+    the preview already says what the service would refuse."""
 
     end = forms.CharField(
         label=gettext_lazy("New end"),
         widget=LocalDateTimeInput(attrs={"aria-describedby": "end-errors"}),
     )
 
-    def __init__(
-        self, *args: Any, tz: ZoneInfo, current_end: datetime | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, booking: Booking, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.tz = tz
-        self.current_end = current_end
+        self.booking = booking
 
     def clean_end(self) -> datetime:
-        end = parse_local(self.cleaned_data["end"], self.tz)
-        if self.current_end is not None and end == self.current_end:
+        booking = self.booking
+        end = parse_local(self.cleaned_data["end"], booking.hub.tz)
+        if end == booking.end:
             raise ValidationError(
                 _("That is the current end. Pick an earlier or later time."), code="unchanged"
             )
+        errors = window_errors(
+            hub=booking.hub, start=booking.start, end=end, now=timezone.now(), existing=True
+        )
+        if errors.get("end"):
+            raise ValidationError(errors["end"])
         return end

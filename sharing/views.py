@@ -194,7 +194,7 @@ def _detail_context(booking: Booking, **extra: Any) -> dict[str, Any]:
     }
     if "end_form" not in extra:
         context["end_form"] = ChangeEndForm(
-            initial={"end": as_local_input(booking.end, booking.hub.tz)}, tz=booking.hub.tz
+            initial={"end": as_local_input(booking.end, booking.hub.tz)}, booking=booking
         )
     context.update(extra)
     return context
@@ -219,7 +219,7 @@ def booking_change_end(request: HttpRequest, pk: int) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     if "end" not in data:
         return redirect("sharing:booking-detail", pk=pk)
-    form = ChangeEndForm(data, tz=tz, current_end=booking.end)
+    form = ChangeEndForm(data, booking=booking)
     status, notice = 200, None
     if form.is_valid() and request.method == "POST":
         try:
