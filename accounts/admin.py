@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +17,7 @@ from django.utils.translation import ngettext
 
 from accounts import services
 from accounts.forms import EmailAdminAuthenticationForm
-from accounts.models import Consent, Household, Invitation, User
+from accounts.models import Consent, Household, Invitation, LicenceStatus, User
 
 # Count admin log-in failures per account too (see EmailCredentialsMixin).
 admin.site.login_form = EmailAdminAuthenticationForm
@@ -34,6 +35,38 @@ class ConfirmedFilter(admin.SimpleListFilter):
             return queryset.filter(email_confirmed_at__isnull=False)
         if self.value() == "no":
             return queryset.filter(email_confirmed_at__isnull=True)
+        return queryset
+
+
+class LicenceQueueFilter(admin.SimpleListFilter):
+    """The licence approvals queue: pending reviews, and approvals that run out soon."""
+
+    title = _("licence queue")
+    parameter_name = "licence_queue"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            ("pending", _("Waiting for approval")),
+            ("expiring", _("Approved, expires within 60 days")),
+            ("expired", _("Approved, expired")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        today = timezone.localdate()
+        if self.value() == "pending":
+            return queryset.filter(licence_status=LicenceStatus.PENDING).order_by(
+                F("licence_expires_on").asc(nulls_last=True), "date_joined"
+            )
+        if self.value() == "expiring":
+            return queryset.filter(
+                licence_status=LicenceStatus.APPROVED,
+                licence_expires_on__gte=today,
+                licence_expires_on__lte=today + timedelta(days=60),
+            ).order_by("licence_expires_on")
+        if self.value() == "expired":
+            return queryset.filter(
+                licence_status=LicenceStatus.APPROVED, licence_expires_on__lt=today
+            )
         return queryset
 
 
@@ -102,7 +135,14 @@ class UserAdmin(DjangoUserAdmin):
         "email_confirmed_at",
         "is_staff",
     ]
-    list_filter = ["licence_status", ConfirmedFilter, "is_staff", "is_active", "household"]
+    list_filter = [
+        LicenceQueueFilter,
+        "licence_status",
+        ConfirmedFilter,
+        "is_staff",
+        "is_active",
+        "household",
+    ]
     search_fields = ["email", "full_name", "pseudonym"]
     ordering = ["email"]
     list_select_related = ["household"]
@@ -125,6 +165,7 @@ class UserAdmin(DjangoUserAdmin):
                 skipped.append(user.email)
             else:
                 approved += 1
+                self.log_change(request, user, "Driving licence approved")
         if approved:
             self.message_user(
                 request,
@@ -148,6 +189,7 @@ class UserAdmin(DjangoUserAdmin):
         count = 0
         for user in queryset:
             services.user_reject_licence(user=user, reviewed_by=request.user)
+            self.log_change(request, user, "Driving licence rejected")
             count += 1
         self.message_user(
             request, ngettext("Rejected %d licence.", "Rejected %d licences.", count) % count
@@ -181,6 +223,7 @@ class HouseholdAdmin(admin.ModelAdmin):
         assert isinstance(request.user, User)
         for household in queryset:
             invitation = services.invitation_create(household=household, created_by=request.user)
+            self.log_change(request, household, "Invitation generated")
             self.message_user(
                 request,
                 _("Invitation for %(household)s: %(code)s")

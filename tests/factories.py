@@ -186,3 +186,20 @@ def current_plan(
             )
     PlanSlot.objects.bulk_create(rows)
     return run
+
+
+class BookingFactory(factory.django.DjangoModelFactory):
+    """A booking written directly (no rules, no check): for admin lists and reports."""
+
+    class Meta:
+        model = "sharing.Booking"
+
+    resident = factory.SubFactory(UserFactory)
+    household = factory.LazyAttribute(lambda o: o.resident.household)
+    hub = factory.SubFactory(HubFactory)
+    start = factory.LazyFunction(lambda: timezone.now().replace(second=0, microsecond=0))
+    end = factory.LazyAttribute(lambda o: o.start + timedelta(hours=2))
+    block_start = factory.LazyAttribute(lambda o: o.start)
+    block_end = factory.LazyAttribute(lambda o: o.end + timedelta(minutes=15))
+    promised_range_km = 50
+    expected_km = 40
