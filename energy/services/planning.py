@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import mail_admins
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from energy.dispatch import Plan, Scenario, baseline_plan, check_plan, parse_scenario, solve
@@ -147,7 +147,8 @@ def _store_plan(run: DispatchRun, built: BuiltScenario, scenario: Scenario, plan
         chosen = plan.assignments.get(booking.id)
         if chosen:
             trips.setdefault(chosen, []).append(booking)
-    rows: list[PlanSlot] = []
+    rows: list[tuple[Any, ...]] = []
+    starts = [start + timedelta(minutes=t * minutes) for t in range(scenario.slots)]
     up_total = [0.0] * scenario.slots
     down_total = [0.0] * scenario.slots
     for vehicle in scenario.vehicles:
@@ -159,18 +160,18 @@ def _store_plan(run: DispatchRun, built: BuiltScenario, scenario: Scenario, plan
             up_total[t] += up[t]
             down_total[t] += down[t]
             rows.append(
-                PlanSlot(
-                    run=run,
-                    vehicle_id=built.vehicles.get(vehicle.id),
-                    session_id=built.sessions.get(vehicle.id),
-                    start=start + timedelta(minutes=t * minutes),
-                    power_kw=_dec(power[t]),
-                    soc_kwh=_dec(socs[t]),
-                    flex_up_kw=_dec(up[t]),
-                    flex_down_kw=_dec(down[t]),
+                (
+                    run.pk,
+                    built.vehicles.get(vehicle.id),
+                    built.sessions.get(vehicle.id),
+                    starts[t],
+                    _dec(power[t]),
+                    _dec(socs[t]),
+                    _dec(up[t]),
+                    _dec(down[t]),
                 )
             )
-    PlanSlot.objects.bulk_create(rows, batch_size=2000)
+    _insert_plan_slots(rows)
     PlanAssignment.objects.bulk_create(
         [
             PlanAssignment(
@@ -202,6 +203,32 @@ def _store_plan(run: DispatchRun, built: BuiltScenario, scenario: Scenario, plan
             if up_total[t] > 0.0005 or down_total[t] > 0.0005
         ]
     )
+
+
+PLAN_SLOT_COLUMNS = [
+    "run_id",
+    "vehicle_id",
+    "session_id",
+    "start",
+    "power_kw",
+    "soc_kwh",
+    "flex_up_kw",
+    "flex_down_kw",
+]
+
+
+def _insert_plan_slots(rows: list[tuple[Any, ...]]) -> None:
+    """A plan is thousands of rows: PostgreSQL takes them by COPY, ten times faster than INSERT."""
+    if connection.vendor != "postgresql":
+        PlanSlot.objects.bulk_create(
+            [PlanSlot(**dict(zip(PLAN_SLOT_COLUMNS, row, strict=True))) for row in rows],
+            batch_size=2000,
+        )
+        return
+    sql = f"COPY {PlanSlot._meta.db_table} ({', '.join(PLAN_SLOT_COLUMNS)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _bind_due(hub: Hub, built: BuiltScenario, plan: Plan, now: datetime) -> None:
