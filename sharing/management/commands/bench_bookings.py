@@ -17,10 +17,12 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -182,6 +184,9 @@ class Command(BaseCommand):
             "LOG_LEVEL": "WARNING",
         }
         env.pop("REDIS_URL", None)
+        log_path = Path(tempfile.gettempdir()) / f"bench_bookings_{port}.log"
+        self.stdout.write(f"gunicorn log: {log_path}")
+        log = log_path.open("w")
         server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             [
                 sys.executable,
@@ -199,7 +204,7 @@ class Command(BaseCommand):
             env=env,
             cwd=str(settings.BASE_DIR),
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=log,
         )
         try:
             self._wait_for(port)
@@ -207,6 +212,7 @@ class Command(BaseCommand):
         finally:
             server.terminate()
             server.wait(timeout=30)
+            log.close()
         self._report(opts, hub, now, timings)
 
     def _wait_for(self, port: int) -> None:
