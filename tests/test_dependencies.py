@@ -27,4 +27,6 @@ def test_every_declared_dependency_is_pinned_and_locked_at_the_same_version():
         match = re.fullmatch(r"([A-Za-z0-9_.-]+)(\[[^\]]+\])?==([^;\s]+)", requirement)
         assert match, f"{requirement} is not pinned with =="
         name = re.sub(r"[-_.]+", "-", match.group(1)).lower()
-        assert lock.get(name) == match.group(3), f"{name}: pyproject {match.group(3)}, lock {lock.get(name)}"
+        assert lock.get(name) == match.group(3), (
+            f"{name}: pyproject {match.group(3)}, lock {lock.get(name)}"
+        )

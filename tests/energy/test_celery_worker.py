@@ -23,10 +23,11 @@ pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.slow]
 
 def _reset_connections() -> None:
     # The app was configured for the in-memory broker; drop its pools so the new URL is used.
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
-    app.amqp._producer_pool = None
+    pool = getattr(app, "_pool", None)
+    if pool is not None:
+        pool.force_close_all()
+    setattr(app, "_pool", None)  # noqa: B010 - private attribute, reset on purpose
+    setattr(app.amqp, "_producer_pool", None)  # noqa: B010
 
 
 @pytest.fixture
@@ -80,11 +81,12 @@ def test_bookings_made_through_the_api_reach_the_plan_and_get_their_car(redis_wo
     while time.monotonic() < deadline:
         run = DispatchRun.objects.filter(hub=hub, is_current=True).first()
         bound = Booking.objects.filter(pk=created[0], status=BookingStatus.BOUND).exists()
-        if run and all(f"booking-{pk}" in run.plan["assignments"] for pk in created) and bound:
+        assignments = (run.plan or {}).get("assignments", {}) if run else {}
+        if all(f"booking-{pk}" in assignments for pk in created) and bound:
             break
         time.sleep(0.5)
     assert run is not None, "no plan was made by the worker"
-    assert all(run.plan["assignments"][f"booking-{pk}"] for pk in created)
+    assert all(assignments[f"booking-{pk}"] for pk in created)
     first = Booking.objects.get(pk=created[0])
     assert first.status == BookingStatus.BOUND and first.vehicle is not None
     assert Booking.objects.get(pk=created[1]).status == BookingStatus.CONFIRMED
