@@ -25,6 +25,17 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 4 * 60},
     },
+    "mark-no-shows": {
+        "task": "sharing.tasks.mark_no_shows",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 4 * 60},
+    },
+    # Backstop: binds due bookings from the feasibility witness if planning is failing.
+    "bind-due-bookings": {
+        "task": "sharing.tasks.bind_due_all_hubs",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 4 * 60},
+    },
     "send-reminders": {
         "task": "sharing.tasks.send_reminders",
         "schedule": crontab(minute="*/15"),

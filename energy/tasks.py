@@ -46,8 +46,8 @@ def plan_all_hubs() -> int:
 def purge_old_runs() -> int:
     """Delete runs past the retention period; the current plan of each hub always stays."""
     cutoff = timezone.now() - timedelta(days=settings.DISPATCH_RUN_RETENTION_DAYS)
-    deleted, _ = DispatchRun.objects.filter(created_at__lt=cutoff, is_current=False).delete()
-    return deleted
+    _, per_model = DispatchRun.objects.filter(created_at__lt=cutoff, is_current=False).delete()
+    return per_model.get(DispatchRun._meta.label, 0)
 
 
 @shared_task(max_retries=2)
