@@ -177,6 +177,6 @@ def test_household_limit_is_a_form_error(client_in, resident, hub, frozen):
 
 
 def test_two_hubs_have_no_default(client_in, hub, car, frozen):
-    HubFactory(slug="zonnehof", name="Zonnehof")
+    HubFactory.create(slug="zonnehof", name="Zonnehof")
     html = client_in.get(URL).content.decode()
     assert "Zonnehof" in html and "Wisselspoor" in html

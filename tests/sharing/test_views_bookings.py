@@ -73,7 +73,7 @@ def test_home_lists_upcoming_bookings_with_their_promise(client_in, booking):
 
 
 def test_home_shows_a_housemates_booking_but_not_a_neighbours(client, booking, neighbour):
-    housemate = UserFactory(household=booking.household)
+    housemate = UserFactory.create(household=booking.household)
     client.force_login(housemate)
     assert "≥ 180 km" in client.get("/").content.decode()
     client.force_login(neighbour)
@@ -81,8 +81,8 @@ def test_home_shows_a_housemates_booking_but_not_a_neighbours(client, booking, n
 
 
 def test_home_shows_car_and_bay_and_a_changed_car(client_in, booking, hub, car):
-    bay = BayFactory(hub=hub, label="P07")
-    other = VehicleFactory(hub=hub, plate="WS-777-E", home_bay=bay)
+    bay = BayFactory.create(hub=hub, label="P07")
+    other = VehicleFactory.create(hub=hub, plate="WS-777-E", home_bay=bay)
     Booking.objects.filter(pk=booking.pk).update(vehicle=other, status=BookingStatus.BOUND)
     BookingVehicleChange.objects.create(
         booking=booking, old_vehicle=None, new_vehicle=car, reason="due"
@@ -97,7 +97,7 @@ def test_home_shows_car_and_bay_and_a_changed_car(client_in, booking, hub, car):
 
 def test_home_warns_when_the_previous_user_is_late(client_in, booking, resident, hub, car):
     earlier = booking_create(
-        resident=UserFactory(),
+        resident=UserFactory.create(),
         hub=hub,
         start=NOW + timedelta(days=1),
         end=NOW + timedelta(days=1, hours=2),
@@ -228,7 +228,11 @@ def test_bad_new_end_is_an_error_next_to_the_field(client_in, booking, end, text
 
 def test_extension_into_someone_elses_booking_is_409_with_the_message(client_in, booking, hub, car):
     booking_create(
-        resident=UserFactory(), hub=hub, start=NOW + 5 * H, end=NOW + 7 * H, promised_range_km=100
+        resident=UserFactory.create(),
+        hub=hub,
+        start=NOW + 5 * H,
+        end=NOW + 7 * H,
+        promised_range_km=100,
     )
     url = reverse("sharing:booking-change-end", args=[booking.pk])
     response = client_in.post(url, {"end": "2026-12-01T17:00"})
@@ -272,7 +276,7 @@ def test_history_lists_past_trips_with_km_kwh_and_cost(client_in, resident, hub,
 
 def test_history_shows_cancelled_fee_and_own_car_feed_back(client_in, resident, booking):
     client_in.post(reverse("sharing:booking-cancel", args=[booking.pk]))
-    car = PrivateCarFactory(owner=resident)
+    car = PrivateCarFactory.create(owner=resident)
     ChargingSessionFactory(car=car, status="ended", energy_fed_back_kwh=Decimal("7.25"))
     html = client_in.get(reverse("sharing:history")).content.decode()
     assert "cancelled" in html and "€&nbsp;5.00" in html
