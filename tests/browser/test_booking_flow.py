@@ -82,7 +82,7 @@ def test_search_book_see_on_home_extend_cancel(page, login, screenshot, resident
     assert page.get_by_text(expected).is_visible()
     screenshot("home")
 
-    page.get_by_role("link", name=re.compile(r"09:00 – 12:00")).click()
+    page.get_by_role("link", name=re.compile(r"09:00 \u2013 12:00")).click()
     page.get_by_label("New end").fill((start + timedelta(hours=4)).strftime(FORMAT))
     page.get_by_role("button", name="See the new price").click()
     assert page.get_by_text("Extend until").is_visible()
