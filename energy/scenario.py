@@ -229,7 +229,8 @@ def build_hub_scenario(*, hub: Hub, start: datetime, slots: int, now: datetime) 
             "export_eur_per_kwh": [round(p * _f(site.export_price_factor), 5) for p in prices],
         },
         "degradation_eur_per_kwh": _f(site.degradation_eur_per_kwh),
-        "min_turnaround_slots": math.ceil(hub.turnaround_buffer_minutes / minutes),
+        # A bound car's block is [start - buffer, end + buffer): 2 x buffer between two trips.
+        "min_turnaround_slots": math.ceil(2 * hub.turnaround_buffer_minutes / minutes),
         "vehicles": vehicles_doc,
         "bookings": bookings_doc,
     }
