@@ -210,6 +210,7 @@ def build_and_solve(
     time_limit: float = 60.0,
     solver: str = "highs",
     aggregate: bool = True,
+    with_flex: bool = True,
 ) -> LPResult:
     """Build the LP/MILP of `mode` and solve it; see the module docstring."""
     t0 = time.perf_counter()
@@ -466,7 +467,7 @@ def build_and_solve(
 
     # ---- rule 8: flexibility ------------------------------------------------------------------
     fu = fd = None
-    if arr.up is not None and arr.down is not None:
+    if arr.up is not None and arr.down is not None and with_flex:
         lim = ((cmax + dmax) * k)[:, None] * mask
         fu = B.var((nc, n), 0.0, lim, -arr.up[None, :], active=mask & (arr.up > 0)[None, :])
         fd = B.var((nc, n), 0.0, lim, -arr.down[None, :], active=mask & (arr.down > 0)[None, :])

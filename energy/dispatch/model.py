@@ -16,6 +16,9 @@ Decomposition
    booking with no candidate is left null and the summary says why.
 2. LP (`lp.py`, mode ``fixed``) over the plugged slots of each vehicle's window
    [plug-in, departure or horizon end]; solved with HiGHS through OR-Tools' model builder.
+   With flexibility prices and more than 20 000 vehicle-slots the LP runs in two stages: first
+   without flexibility (a third of the size), then with it in the time that remains; the better
+   checked plan wins, so a loaded machine degrades to "no flexibility", not to the safe plan.
 3. Post-processing (`solver.py`): p = c - d, re-simulation by the spec's piecewise battery,
    charge clipped where the real battery would pass its cap, flexibility shrunk until the
    independent checker accepts it; else the plan without flexibility; else the safe plan.

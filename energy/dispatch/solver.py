@@ -22,6 +22,9 @@ from .lp import LPResult, build_and_solve
 from .plan import Plan
 from .scenario import Scenario
 
+# vehicle-slots above which a scenario with flexibility is solved in two stages
+STAGED_CELLS = 20_000
+
 _VEH = re.compile(r"vehicle (\S+?):? ")
 _SLOT = re.compile(r"slot (\d+)")
 
@@ -34,26 +37,34 @@ def solve(
     arr = Arrays.of(scn)
     notes: list[str] = []
     assignment = assign(scn, arr, policy="cost")
+    bound_of = {b.id: b.vehicle for b in scn.bookings}
     for b in scn.bookings:
         if assignment[b.id] is None:
             notes.append(
                 f"booking {b.id} left unserved: no free shared car can reach its "
                 f"promise by slot {b.start_slot}"
             )
+    # Large horizons with flexibility: first the LP without flexibility (a third of the size),
+    # so that a loaded machine still gets an optimised plan; then the full LP if time remains.
+    staged = arr.up is not None and len(scn.vehicles) * scn.slots > STAGED_CELLS
     res: LPResult | None = None
     for _ in range(4):
         remaining = deadline - time.perf_counter()
         if remaining < 0.5:
             break
         res = build_and_solve(
-            scn, arr, "fixed", assignment=assignment, time_limit=remaining * 0.9, solver=solver
+            scn,
+            arr,
+            "fixed",
+            assignment=assignment,
+            time_limit=remaining * 0.9,
+            solver=solver,
+            with_flex=not staged,
         )
         if res.objective is None:
             break
         failing = [bid for bid, s in res.promise_slack.items() if s > 1e-4]
-        droppable = [
-            bid for bid in failing if next(b for b in scn.bookings if b.id == bid).vehicle is None
-        ]
+        droppable = [bid for bid in failing if bound_of[bid] is None]
         if not droppable:
             break
         for bid in droppable:
@@ -68,6 +79,23 @@ def solve(
     if res is not None and res.objective is not None:
         plan, more = _postprocess(scn, arr, assignment, res)
         notes.extend(more)
+    remaining = deadline - time.perf_counter()
+    if staged and plan is not None and remaining > 1.0:
+        full = build_and_solve(
+            scn, arr, "fixed", assignment=assignment, time_limit=remaining * 0.9, solver=solver
+        )
+        if full.objective is not None:
+            better, more = _postprocess(scn, arr, assignment, full)
+            if better is not None and (
+                check_plan(scn, better).terms.score < check_plan(scn, plan).terms.score
+            ):
+                plan, res, status = better, full, full.status
+                notes.extend(more)
+                notes.append("stage 2 (with flexibility) improved the stage-1 plan")
+        else:
+            notes.append(
+                f"stage 2 (with flexibility) stopped: {full.status}; no flexibility offered"
+            )
     fallback = plan is None
     if plan is None:
         why = "time limit" if time.perf_counter() >= deadline - 0.5 else f"LP status {status}"
