@@ -300,3 +300,11 @@ def test_nav_reaches_book_history_and_account(client_in, hub):
     html = client_in.get(reverse("sharing:history")).content.decode()
     for name in ("sharing:book", "sharing:history", "sharing:home", "accounts:profile"):
         assert f'href="{reverse(name)}"' in html
+
+
+def test_dutch_booking_detail_uses_dutch_words_dates_and_numbers(client_in, booking, settings):
+    html = client_in.get(detail(booking), headers={"Accept-Language": "nl"}).content.decode()
+    assert "≥ 180 km om di 1 Dec 12:00" in html
+    assert "dinsdag 1 december 2026, 12:00" in html
+    assert "€&nbsp;30,60" in html  # a decimal comma
+    assert "Verlengen of inkorten" in html
