@@ -38,7 +38,7 @@ def one_car_hub(transactional_db):
 
 
 def tomorrow_at(hour: int) -> datetime:
-    """A local time tomorrow on the 15-minute grid (far enough for free cancellation? no)."""
+    """A local time the day after tomorrow, on the grid: more than 24 h away, so free to cancel."""
     day = timezone.localdate() + timedelta(days=2)
     return timezone.make_aware(datetime(day.year, day.month, day.day, hour, 0))
 
