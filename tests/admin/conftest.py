@@ -57,7 +57,7 @@ def hub_manager(db, hub):
     """Harm manages the Wisselspoor hub only (a Fleet admins group member, not superuser)."""
     from django.contrib.auth.models import Group
 
-    user = UserFactory(email="harm@example.org", is_staff=True, household=None)
+    user = UserFactory.create(email="harm@example.org", is_staff=True, household=None)
     user.groups.add(Group.objects.get(name="Fleet admins"))
     hub.managers.add(user)
     return user

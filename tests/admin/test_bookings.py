@@ -263,7 +263,7 @@ def test_monthly_csv_form_refuses_a_bad_month(admin_client):
 def test_users_changelist_queries_stay_flat_with_500_users(
     admin_client, django_assert_max_num_queries
 ):
-    household = HouseholdFactory()
+    household = HouseholdFactory.create()
     User.objects.bulk_create(
         [
             User(

@@ -37,7 +37,7 @@ def test_price_upload_imports_every_slot_and_logs_it(admin_client):
 
     assert "Imported 8 price slots" in response.content.decode()
     assert PriceSlot.objects.count() == 8
-    assert PriceSlot.objects.order_by("start").first().day_ahead_eur_per_kwh == Decimal("0.1")
+    assert PriceSlot.objects.earliest("start").day_ahead_eur_per_kwh == Decimal("0.1")
     assert LogEntry.objects.filter(change_message__contains="Imported 8 price slots").exists()
 
 

@@ -65,7 +65,7 @@ def test_licence_queue_lists_pending_licences(admin_client, resident):
     from accounts.models import LicenceStatus
     from tests.factories import UserFactory
 
-    carol = UserFactory(email="carol@example.org", licence_status=LicenceStatus.PENDING)
+    carol = UserFactory.create(email="carol@example.org", licence_status=LicenceStatus.PENDING)
 
     response = admin_client.get(
         reverse("admin:accounts_user_changelist"), {"licence_queue": "pending"}

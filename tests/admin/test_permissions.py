@@ -23,8 +23,8 @@ def test_fleet_admins_group_holds_the_model_permissions(db):
 def test_hub_manager_sees_only_their_hubs_vehicles_and_bookings(
     client, hub_manager, hub, other_hub, resident
 ):
-    mine = Vehicle.objects.filter(hub=hub).first()
-    theirs = Vehicle.objects.filter(hub=other_hub).first()
+    mine = Vehicle.objects.filter(hub=hub).earliest("pk")
+    theirs = Vehicle.objects.filter(hub=other_hub).earliest("pk")
     my_booking = book(resident, hub, start=NOW + timedelta(days=1))
     their_booking = book(resident, other_hub, start=NOW + timedelta(days=1))
     client.force_login(hub_manager)
@@ -47,7 +47,7 @@ def test_hub_manager_sees_only_their_hubs_vehicles_and_bookings(
 
 
 def test_hub_manager_cannot_act_on_another_hubs_car(client, hub_manager, other_hub):
-    theirs = Vehicle.objects.filter(hub=other_hub).first()
+    theirs = Vehicle.objects.filter(hub=other_hub).earliest("pk")
     client.force_login(hub_manager)
 
     client.post(

@@ -45,7 +45,7 @@ def test_vehicle_list_shows_bay_charge_and_next_booking(admin_client, hub, cars,
 def test_vehicle_changelist_queries_stay_flat_with_500_cars(
     admin_client, hub, resident, django_assert_max_num_queries
 ):
-    model = Vehicle.objects.filter(hub=hub).first().model
+    model = Vehicle.objects.filter(hub=hub).earliest("pk").model
     VehicleFactory.create_batch(500, hub=hub, model=model)
 
     with django_assert_max_num_queries(12):
