@@ -6,9 +6,10 @@ Times are whole minutes (any common origin), energy whole watt-hours, distance w
 The rules (``shared/spec/scenario.md``, "What makes a plan valid"):
 
 * rule 1 - every booking gets exactly one car; a booking with a bound car keeps it;
-* rule 2 - the bookings of one car do not overlap and leave ``buffer`` minutes between one's end
-  and the next one's start; none overlaps a maintenance window or starts before the car is
-  available;
+* rule 2 - a booking holds its car for the block ``[start - buffer, end + buffer)``; the blocks of
+  one car never overlap (so two bookings of one car leave ``2 * buffer`` between one's end and the
+  next one's start), no block overlaps a maintenance window, and no booking starts before the car
+  is available;
 * rule 6 - the promise: at a booking's start its car holds at least
   ``floor + promised_km * consumption``;
 * rules 3/5 - a car charges only while parked and not in maintenance, at its full charge power,
@@ -32,6 +33,7 @@ How it decides, fast first and exact always:
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import time
 from collections import defaultdict
@@ -120,18 +122,38 @@ def can_serve(car: Car, need: Need, buffer: int) -> bool:
         return False
     if need.promised_km > car.max_km or need_wh(car, need) > car.capacity_wh:
         return False
-    block_end = need.end + buffer
+    block_start, block_end = block(need, buffer)
     return all(
-        not (need.start < m_end and m_start < block_end) for m_start, m_end in car.maintenance
+        not (block_start < m_end and m_start < block_end) for m_start, m_end in car.maintenance
     )
 
 
+def block(need: Need, buffer: int) -> tuple[int, int]:
+    """The time ``[start - buffer, end + buffer)`` a booking holds its car (``Booking.block_*``)."""
+    return need.start - buffer, need.end + buffer
+
+
+def free_after(need: Need, buffer: int) -> int:
+    """The earliest start of the car's next booking: the two blocks must not overlap."""
+    return need.end + 2 * buffer
+
+
 def follows(first: Need, second: Need, buffer: int) -> bool:
-    return first.end + buffer <= second.start
+    return free_after(first, buffer) <= second.start
 
 
 def _sort_key(need: Need) -> tuple[int, int, int]:
     return (need.start, need.end, need.id)
+
+
+def _make_up(car: Car) -> tuple[object, ...]:
+    """A car's make-up: everything the check knows of it but its id, charge and availability."""
+    return (car.capacity_wh, car.floor_wh, car.wh_per_km, car.charge_w, car.maintenance, car.max_km)
+
+
+def _alike(car: Car) -> tuple[object, ...]:
+    """Everything but the id: cars equal in this answer every question about one booking alike."""
+    return (_make_up(car), car.soc_wh, car.available_from)
 
 
 def start_soc(car: Car) -> int:
@@ -215,12 +237,12 @@ def split_components(cars: Sequence[Car], needs: Iterable[Need], buffer: int) ->
     for need in sorted(needs, key=_sort_key):
         if current and (need.start < free_from or not cut_ok(free_from, need.start)):
             current.append(need)
-            free_from = max(free_from, need.end + buffer)
+            free_from = max(free_from, free_after(need, buffer))
             continue
         if current:
             components.append(current)
         current = [need]
-        free_from = need.end + buffer
+        free_from = free_after(need, buffer)
     if current:
         components.append(current)
     return components
@@ -248,7 +270,7 @@ def component_around(
     else:  # pragma: no cover - the anchor is always in some component
         raise AssertionError("anchor lost")
     first = min(need.start for need in component)
-    last_free = max(need.end + buffer for need in component)
+    last_free = max(free_after(need, buffer) for need in component)
     # At an edge of what was loaded, the unloaded bookings beyond it must be out of reach.
     at_left_edge = not any(need.start < first for need in needs)
     cut_ok = _resetter(cars)
@@ -274,38 +296,38 @@ def greedy(cars: Sequence[Car], needs: Sequence[Need], buffer: int) -> dict[int,
     for need in sorted(needs, key=_sort_key):
         if need.bound_car is not None:
             bound_ahead[need.bound_car].append(need)
-    # Cars alike in make-up and state are interchangeable: try the first of each (the one the
-    # tie-break on id would pick anyway). This keeps a big, lightly used fleet cheap.
-    make_up = {
-        car.id: (
-            car.capacity_wh,
-            car.floor_wh,
-            car.wh_per_km,
-            car.charge_w,
-            car.maintenance,
-            car.max_km,
-        )
-        for car in cars
-    }
+    # Cars alike in make-up and state are interchangeable: only the first of each class (in the
+    # given order) is tried, and the classes are kept up to date as cars get bookings, so a
+    # big, lightly used fleet costs per booking what its few distinct states cost. Cars with
+    # a bound booking ahead are tried one by one.
+    make_up = {car.id: _make_up(car) for car in cars}
+    position = {car.id: i for i, car in enumerate(cars)}
+    classes: dict[tuple[object, ...], list[int]] = defaultdict(list)
+    loners: set[int] = set()
+    for car in cars:
+        if bound_ahead.get(car.id):
+            loners.add(car.id)
+        else:
+            classes[make_up[car.id], state[car.id]].append(position[car.id])
     assignment: dict[int, int] = {}
     for need in sorted(needs, key=_sort_key):
-        seen: set[tuple[object, ...]] = set()
+        candidates: list[Car]
         if need.bound_car is not None:
-            candidates: Iterable[Car] = (
-                [car_by_id[need.bound_car]] if need.bound_car in car_by_id else []
-            )
+            candidates = [car_by_id[need.bound_car]] if need.bound_car in car_by_id else []
         else:
-            candidates = cars
+            candidates = [car_by_id[car_id] for car_id in loners]
+            for members in classes.values():
+                for index in members:
+                    # A car this booking may not have is refused by can_serve anyway.
+                    if cars[index].id not in need.forbidden_cars:
+                        candidates.append(cars[index])
+                        break
         best: tuple[int, int, int] | None = None
         best_soc = 0
         for car in candidates:
-            if not bound_ahead.get(car.id) and car.id not in need.forbidden_cars:
-                alike = (make_up[car.id], state[car.id])
-                if alike in seen:
-                    continue
-                seen.add(alike)
             t, soc, from_trip = state[car.id]
-            if (t + buffer if from_trip else t) > need.start or not can_serve(car, need, buffer):
+            ready = t + 2 * buffer if from_trip else t  # after a trip: its block, then ours
+            if ready > need.start or not can_serve(car, need, buffer):
                 continue
             soc_at_start = min(car.capacity_wh, soc + charge_wh(car, t, need.start))
             if soc_at_start < need_wh(car, need):
@@ -330,9 +352,18 @@ def greedy(cars: Sequence[Car], needs: Sequence[Need], buffer: int) -> dict[int,
         car_id = best[2]
         car = car_by_id[car_id]
         assignment[need.id] = car_id
+        if car_id not in loners:
+            old = (make_up[car_id], state[car_id])
+            classes[old].remove(position[car_id])
+            if not classes[old]:
+                del classes[old]
         state[car_id] = (need.end, best_soc - use_wh(car, need), True)
         if need.bound_car is not None:
             bound_ahead[car_id].remove(need)
+            if not bound_ahead[car_id]:
+                loners.discard(car_id)
+        if car_id not in loners:
+            bisect.insort(classes[make_up[car_id], state[car_id]], position[car_id])
     return assignment
 
 
@@ -467,8 +498,14 @@ def solve_exact(
 def upper_range_km(cars: Sequence[Car], probe: Need, buffer: int) -> int:
     """The most any car could promise in this window ignoring other bookings; -1 if none is free."""
     best = -1
+    empty = Need(probe.id, probe.start, probe.end, 0, 0)
+    seen: set[tuple[object, ...]] = set()
     for car in cars:
-        if can_serve(car, Need(probe.id, probe.start, probe.end, 0, 0), buffer):
+        alike = _alike(car)
+        if alike in seen:
+            continue
+        seen.add(alike)
+        if can_serve(car, empty, buffer):
             best = max(best, min(car.max_km, (car.capacity_wh - car.floor_wh) // car.wh_per_km))
     return best
 
@@ -525,7 +562,13 @@ def _insert(
     chains: dict[int, list[Need]] = defaultdict(list)
     for need in sorted(needs, key=_sort_key):
         chains[base[need.id]].append(need)
+    idle_seen: set[tuple[object, ...]] = set()
     for car in cars:
+        if not chains[car.id]:
+            alike = _alike(car)
+            if alike in idle_seen:
+                continue
+            idle_seen.add(alike)
         if not can_serve(car, new, buffer):
             continue
         limits = _insertion_limits(car, chains[car.id], new, buffer)
@@ -629,7 +672,14 @@ def max_range_km(
         chains: dict[int, list[Need]] = defaultdict(list)
         for need in sorted(needs, key=_sort_key):
             chains[base.assignment[need.id]].append(need)
+        idle_seen: set[tuple[object, ...]] = set()
         for car in cars:
+            if not chains[car.id]:
+                # Idle cars alike in everything but the id give the same answer.
+                alike = _alike(car)
+                if alike in idle_seen:
+                    continue
+                idle_seen.add(alike)
             limits = _insertion_limits(car, chains[car.id], probe(0), buffer)
             if limits is None:
                 continue

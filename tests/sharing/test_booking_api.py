@@ -116,7 +116,7 @@ def test_availability_agrees_with_booking(api, resident, hub, car, frozen):
     booking_create(
         resident=resident, hub=hub, start=NOW + H, end=NOW + 2 * H, promised_range_km=280
     )
-    start = NOW + 2 * H + timedelta(minutes=15)
+    start = NOW + 2 * H + 2 * hub.buffer  # the two blocks touch
     params = {"hub": hub.slug, "start": start.isoformat(), "end": (start + H).isoformat()}
     answer = api.get(reverse("api-availability"), params).json()
     n = answer["max_range_km"]

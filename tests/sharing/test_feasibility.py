@@ -43,10 +43,13 @@ def oracle(cars: list[Car], needs: list[Need], buffer: int) -> bool:
                 if need.promised_km > car.max_km:
                     ok = False
                     break
-                if last_end is not None and need.start < last_end + buffer:
+                # Blocks [start - buffer, end + buffer) of one car never overlap.
+                if last_end is not None and need.start - buffer < last_end + buffer:
                     ok = False
                     break
-                if any(need.start < e and s < need.end + buffer for s, e in car.maintenance):
+                if any(
+                    need.start - buffer < e and s < need.end + buffer for s, e in car.maintenance
+                ):
                     ok = False
                     break
                 plugged = sum(
@@ -173,3 +176,23 @@ def test_adding_a_booking_agrees_with_brute_force(instance, start_slot, length_s
     assert check_with(cars, needs, at_limit, BUFFER).feasible
     assert not oracle(cars, [*needs, beyond], BUFFER)
     assert not check_with(cars, needs, beyond, BUFFER).feasible
+
+
+def test_one_car_needs_twice_the_buffer_between_two_bookings():
+    """Blocks are [start - buffer, end + buffer): with 15 minutes, end + 30 fits, end + 15 not."""
+    car = Car(1, 60_000, 0, 150, 11_000, 60_000, 0)
+    first = Need(1, 60, 120, 10, 10)
+    for gap, fits in ((2 * BUFFER, True), (2 * BUFFER - 1, False), (BUFFER, False)):
+        second = Need(NEW_BOOKING_ID, 120 + gap, 180 + gap, 10, 10)
+        assert check_with([car], [first], second, BUFFER).feasible is fits
+        assert check([car], [first, second], BUFFER).feasible is fits
+        answer = max_range_km([car], [first], second.start, second.end, BUFFER)
+        assert (answer.km is not None) is fits
+
+
+def test_maintenance_keeps_a_buffer_on_both_sides():
+    car = Car(1, 60_000, 0, 150, 11_000, 60_000, 0, maintenance=((200, 260),))
+    assert check([car], [Need(1, 260 + BUFFER, 300, 10, 10)], BUFFER).feasible
+    assert not check([car], [Need(1, 260 + BUFFER - 1, 300, 10, 10)], BUFFER).feasible
+    assert check([car], [Need(1, 100, 200 - BUFFER, 10, 10)], BUFFER).feasible
+    assert not check([car], [Need(1, 100, 200 - BUFFER + 1, 10, 10)], BUFFER).feasible
