@@ -30,8 +30,13 @@ def neighbour(db):
 
 @pytest.fixture
 def fleet_admin(db):
-    return UserFactory(email="fleet@example.org", full_name="Fiona Fleet", is_staff=True,
-                       is_superuser=True, household=None)
+    return UserFactory(
+        email="fleet@example.org",
+        full_name="Fiona Fleet",
+        is_staff=True,
+        is_superuser=True,
+        household=None,
+    )
 
 
 @pytest.fixture

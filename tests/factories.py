@@ -30,11 +30,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     household = factory.SubFactory(HouseholdFactory)
     email_confirmed_at = factory.LazyFunction(timezone.now)
     licence_status = LicenceStatus.APPROVED
-    licence_expires_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=3 * 365))
+    licence_expires_on = factory.LazyFunction(
+        lambda: timezone.localdate() + timedelta(days=3 * 365)
+    )
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def _save(obj: User, create: bool, extracted: object, **kwargs: object) -> None:  # noqa: N805
+    def _save(obj: User, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             obj.save()
 
