@@ -234,9 +234,13 @@ class Booking(models.Model):
     """A resident's promise of a car at a hub for ``[start, end)`` with at least a given range.
 
     A booking is *confirmed* without a car; a car is *bound* shortly before start. The car's
-    block ``[block_start, block_end)`` is ``[start, end + turnaround buffer)``: two blocks of one
-    car never overlap, so consecutive bookings keep the buffer between them (the scenario's
-    ``min_turnaround_slots``). PostgreSQL enforces it for bound and active bookings.
+    block ``[block_start, block_end)`` is ``[start - buffer, end + buffer)`` with the hub's
+    turnaround buffer, read literally: the car is held ``buffer`` before the start (to get it
+    ready) and ``buffer`` after the end (to bring it back and plug it in). Two blocks of one car
+    never overlap, so consecutive bookings of one car keep ``2 x buffer`` between one's end and
+    the next one's start (the scenario's ``min_turnaround_slots = ceil(2 x buffer / slot)``); the
+    feasibility check (:mod:`sharing.feasibility`) applies the same rule to confirmed bookings.
+    PostgreSQL enforces it for bound and active bookings.
     """
 
     resident = models.ForeignKey(

@@ -8,11 +8,16 @@ nothing beyond can matter (see :func:`sharing.feasibility.component_around`).
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
 
 from sharing import feasibility as fz
 from sharing.models import (
@@ -21,9 +26,9 @@ from sharing.models import (
     Hub,
     MaintenanceBlock,
     Vehicle,
-    VehicleModel,
     VehicleStatus,
 )
+from sharing.signals import vehicle_changed
 
 logger = logging.getLogger(__name__)
 
@@ -198,12 +203,69 @@ class Snapshot:
         )
 
 
-def load_cars(
-    hub: Hub, now: datetime, *, active_end_override: dict[int, datetime] | None = None
-) -> tuple[list[fz.Car], dict[int, str]]:
-    """The hub's cars in service, each with when it is free next and how much charge it has."""
-    override = active_end_override or {}
-    rows = list(
+# One row per car in service, everything the check needs that does not depend on "now":
+# (id, plate, capacity Wh, floor Wh, Wh per km, charge W, model's max km, charge Wh or None,
+#  charge measured at or None, maintenance [(start, end)], active booking (id, end, use Wh) or None)
+CarRow = tuple[
+    int,
+    str,
+    int,
+    int,
+    int,
+    int,
+    int,
+    int | None,
+    datetime | None,
+    tuple[tuple[datetime, datetime], ...],
+    tuple[int, datetime, int] | None,
+]
+
+# The cached rows of a hub live under a version that every change of its cars bumps (see
+# hub_cars_changed). The timeout only bounds a write that announces nothing.
+CAR_CACHE_SECONDS = 60
+
+
+def _version_key(hub_id: int) -> str:
+    return f"sharing:hub:{hub_id}:cars:version"
+
+
+def _cars_version(hub_id: int) -> int:
+    key = _version_key(hub_id)
+    version = cache.get(key)
+    if version is None:
+        # Never restart at a number an older (evicted) counter may have used.
+        cache.add(key, time.time_ns(), timeout=None)
+        version = cache.get(key, 0)
+    return int(version)
+
+
+def _bump(hub_id: int) -> None:
+    try:
+        cache.incr(_version_key(hub_id))
+    except ValueError:
+        cache.add(_version_key(hub_id), time.time_ns(), timeout=None)
+
+
+def hub_cars_changed(*, hub_id: int) -> None:
+    """A car of the hub changed (charge, status, maintenance, picked up or returned).
+
+    Bumped now, so the rest of this transaction reads afresh, and again after commit, so nobody
+    keeps what was cached from the old rows while the change was being made.
+    """
+    _bump(hub_id)
+    transaction.on_commit(lambda: _bump(hub_id))
+
+
+def _on_vehicle_changed(sender: object, *, hub_id: int, **kwargs: object) -> None:
+    _bump(hub_id)
+
+
+# Every service that changes a car announces it (sent on commit).
+vehicle_changed.connect(_on_vehicle_changed, dispatch_uid="sharing-car-rows")
+
+
+def _load_car_rows(hub: Hub, now: datetime) -> list[CarRow]:
+    rows = (
         Vehicle.objects.filter(hub=hub, status=VehicleStatus.ACTIVE)
         .order_by("pk")
         .values_list(
@@ -218,23 +280,22 @@ def load_cars(
             "model__max_promised_range_km",
         )
     )
-    maintenance: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    maintenance: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     for vehicle_id, m_start, m_end in MaintenanceBlock.objects.filter(
         vehicle__hub=hub, end__gt=now
     ).values_list("vehicle_id", "start", "end"):
-        maintenance[vehicle_id].append((minute(m_start), minute(m_end)))
+        maintenance[vehicle_id].append((m_start, m_end))
     active = {
         row[0]: row[1:]
         for row in Booking.objects.filter(hub=hub, status=BookingStatus.ACTIVE).values_list(
             "vehicle_id", "pk", "end", "expected_km", "promised_range_km"
         )
     }
-    buffer = hub.buffer
     reserve = Decimal(hub.reserve_soc_percent) / 100
     # Decimal arithmetic per model once, not per car.
     per_model: dict[tuple[object, ...], tuple[int, int, int, int]] = {}
-    cars = []
-    for pk, _plate, soc_kwh, soc_at, battery, consumption, seasonal, charge_kw, max_km in rows:
+    result: list[CarRow] = []
+    for pk, plate, soc_kwh, soc_at, battery, consumption, seasonal, charge_kw, max_km in rows:
         key = (battery, consumption, seasonal, charge_kw)
         if key not in per_model:
             capacity = wh(battery)
@@ -245,15 +306,68 @@ def load_cars(
                 wh(charge_kw),
             )
         capacity, floor, per_km, charge_w = per_model[key]
-        soc = capacity if soc_kwh is None else wh(soc_kwh)
-        since = soc_at or now
+        trip = None
         if pk in active:
             booking_id, end, expected, promised = active[pk]
+            trip = (booking_id, end, min(expected, promised) * per_km)
+        result.append(
+            (
+                pk,
+                plate,
+                capacity,
+                floor,
+                per_km,
+                charge_w,
+                max_km,
+                None if soc_kwh is None else wh(soc_kwh),
+                soc_at,
+                tuple(sorted(maintenance[pk])),
+                trip,
+            )
+        )
+    return result
+
+
+def car_rows(hub: Hub, now: datetime, *, cached: bool = False) -> list[CarRow]:
+    """The hub's cars in service; ``cached`` reads them from the cache when nothing changed.
+
+    Writes load afresh (under the hub lock): only reads that may be a moment behind use the cache.
+    """
+    if not cached:
+        return _load_car_rows(hub, now)
+    # Read the version first: rows loaded after it are at least as new as it says.
+    key = f"sharing:hub:{hub.pk}:cars:{_cars_version(hub.pk)}"
+    rows: list[CarRow] | None = cache.get(key)
+    if rows is None:
+        rows = _load_car_rows(hub, now)
+        cache.set(key, rows, timeout=CAR_CACHE_SECONDS)
+    return rows
+
+
+def cars_at(
+    rows: list[CarRow],
+    hub: Hub,
+    now: datetime,
+    *,
+    active_end_override: dict[int, datetime] | None = None,
+) -> list[fz.Car]:
+    """The cars as the check sees them at ``now``: when each is free next, with what charge."""
+    override = active_end_override or {}
+    buffer = hub.buffer
+    now_minute = minute(now)
+    cars = []
+    for pk, _plate, capacity, floor, per_km, charge_w, max_km, soc, soc_at, blocks, trip in rows:
+        soc = capacity if soc is None else soc
+        available_from = now_minute if soc_at is None else minute(soc_at)
+        if trip is not None:
+            booking_id, end, use = trip
             end = override.get(booking_id, end)
-            # Comes back at its end (or, if late, some time after now) with the expected use less.
+            # Comes back at its end (or, if late, some time after now) with the expected use
+            # less. Its block ends a buffer later and the next block starts a buffer before
+            # the next booking: 2 x buffer, as between two bookings.
             back = end if end > now else now + LATE_CAR_ASSUMED_DELAY
-            since = back + buffer
-            soc = max(0, soc - min(expected, promised) * per_km)
+            available_from = minute(back + 2 * buffer)
+            soc = max(0, soc - use)
         cars.append(
             fz.Car(
                 id=pk,
@@ -262,11 +376,26 @@ def load_cars(
                 wh_per_km=per_km,
                 charge_w=charge_w,
                 soc_wh=min(soc, capacity),
-                available_from=minute(since),
-                maintenance=tuple(sorted(maintenance[pk])),
+                available_from=available_from,
+                maintenance=tuple(
+                    (minute(m_start), minute(m_end)) for m_start, m_end in blocks if m_end > now
+                ),
                 max_km=max_km,
             )
         )
+    return cars
+
+
+def load_cars(
+    hub: Hub,
+    now: datetime,
+    *,
+    active_end_override: dict[int, datetime] | None = None,
+    cached: bool = False,
+) -> tuple[list[fz.Car], dict[int, str]]:
+    """The hub's cars in service, each with when it is free next and how much charge it has."""
+    rows = car_rows(hub, now, cached=cached)
+    cars = cars_at(rows, hub, now, active_end_override=active_end_override)
     return cars, {row[0]: row[1] for row in rows}
 
 
@@ -276,8 +405,10 @@ def snapshot(
     *,
     exclude: Iterable[int] = (),
     active_end_override: dict[int, datetime] | None = None,
+    cached: bool = False,
 ) -> Snapshot:
-    cars, plates = load_cars(hub, now, active_end_override=active_end_override)
+    """``cached``: cars from the cache (for reads); bookings are always read afresh."""
+    cars, plates = load_cars(hub, now, active_end_override=active_end_override, cached=cached)
     return Snapshot(hub=hub, now=now, cars=cars, exclude=frozenset(exclude), plates=plates)
 
 
@@ -287,19 +418,11 @@ def car_max_range_km(capacity_wh: int, floor_wh: int, per_km: int, model_max_km:
 
 def hub_max_range_km(hub: Hub) -> int:
     """The most range anyone may ask for at this hub: the best model's limit and battery."""
-    reserve = Decimal(hub.reserve_soc_percent) / 100
-    best = 0
-    for model in VehicleModel.objects.filter(
-        vehicles__hub=hub, vehicles__status=VehicleStatus.ACTIVE
-    ).distinct():
-        capacity = wh(model.usable_battery_kwh)
-        best = max(
-            best,
-            car_max_range_km(
-                capacity,
-                int(capacity * reserve),
-                wh_per_km(model.effective_consumption_kwh_per_km),
-                model.max_promised_range_km,
-            ),
-        )
-    return best
+    rows = car_rows(hub, timezone.now(), cached=True)
+    return max(
+        (
+            car_max_range_km(capacity, floor, per_km, max_km)
+            for _, _, capacity, floor, per_km, _, max_km, *_ in rows
+        ),
+        default=0,
+    )

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from sharing.models import Booking, Hub, Vehicle, VehicleStatus
-from sharing.planning import snapshot
+from sharing.planning import INITIAL_MARGIN, snapshot
 from sharing.services.rules import price_estimate, raise_if, range_errors, window_errors
 
 SEARCH_AROUND = timedelta(hours=3)
@@ -97,8 +97,9 @@ def availability(
     raise_if(window_errors(hub=hub, start=start, end=end, now=now))
     if range_km is not None:
         raise_if(range_errors(hub=hub, promised_range_km=range_km, expected_km=range_km))
-    state = snapshot(hub, now)
-    state.load(start - SEARCH_AROUND - timedelta(days=1), end + SEARCH_AROUND + timedelta(days=1))
+    # The cars may come from the cache (bumped by every change of a car); the bookings are read
+    # afresh, so the answer is what booking_create would decide with the same rows.
+    state = snapshot(hub, now, cached=True)
     wanted = range_km or 0
 
     def price(s: datetime, e: datetime) -> Decimal:
@@ -108,6 +109,8 @@ def availability(
     available = answer.km is not None and answer.km >= wanted
     suggestions: list[Window] = []
     if not available:
+        # One read for every window tried below, not one per window.
+        state.load(start - SEARCH_AROUND - INITIAL_MARGIN, end + SEARCH_AROUND + INITIAL_MARGIN)
         length = end - start
         for step in range(1, int(SEARCH_AROUND / SEARCH_STEP) + 1):
             for sign in (-1, 1):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from sharing.emails import queue_booking_mail
 from sharing.models import HOLDS_CAR_STATUSES, Booking, BookingStatus, Hub
-from sharing.planning import snapshot
+from sharing.planning import hub_cars_changed, snapshot
 from sharing.services.rules import (
     cancel_fee,
     fair_use_errors,
@@ -102,7 +102,7 @@ def booking_create(
             hub=hub,
             start=start,
             end=end,
-            block_start=start,
+            block_start=start - hub.buffer,
             block_end=end + hub.buffer,
             promised_range_km=promised_range_km,
             expected_km=expected,
@@ -194,5 +194,7 @@ def booking_change_end(*, booking: Booking, end: datetime, now: datetime | None 
             raise BookingUnavailable(
                 _("The booking cannot be extended to that time: the car is needed.")
             ) from None
+        if booking.status == BookingStatus.ACTIVE:
+            hub_cars_changed(hub_id=hub.pk)  # the car out on this trip comes back at another time
         announce_booking_changed(hub_id=hub.pk, booking_id=booking.pk, reason="end changed")
     return booking

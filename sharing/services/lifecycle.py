@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from sharing.emails import queue_booking_mail
 from sharing.models import Booking, BookingStatus, Hub, MaintenanceBlock, Trip, Vehicle
+from sharing.planning import hub_cars_changed
 from sharing.services.bookings import lock_hub
 from sharing.signals import announce_booking_changed, announce_vehicle_changed
 
@@ -60,6 +61,7 @@ def booking_pick_up(
         if odometer_km is not None:
             vehicle.odometer_km = odometer_km
         vehicle.save(update_fields=["last_known_soc_kwh", "last_known_soc_at", "odometer_km"])
+        hub_cars_changed(hub_id=booking.hub_id)
         announce_booking_changed(hub_id=booking.hub_id, booking_id=booking.pk, reason="picked up")
     return trip
 
@@ -104,6 +106,7 @@ def booking_return(
         vehicle.last_known_soc_kwh = _soc_kwh(vehicle, soc_percent)
         vehicle.last_known_soc_at = now
         vehicle.save(update_fields=["odometer_km", "last_known_soc_kwh", "last_known_soc_at"])
+        hub_cars_changed(hub_id=booking.hub_id)
         announce_booking_changed(hub_id=booking.hub_id, booking_id=booking.pk, reason="returned")
         announce_vehicle_changed(hub_id=booking.hub_id, vehicle_id=vehicle.pk, reason="returned")
     return trip
@@ -163,6 +166,7 @@ def maintenance_block_create(
         block = MaintenanceBlock.objects.create(
             vehicle=vehicle, start=start, end=end, reason=reason
         )
+        hub_cars_changed(hub_id=vehicle.hub_id)
         announce_vehicle_changed(hub_id=vehicle.hub_id, vehicle_id=vehicle.pk, reason="maintenance")
         announce_booking_changed(hub_id=vehicle.hub_id, booking_id=None, reason="maintenance")
     return block
@@ -173,6 +177,7 @@ def vehicle_set_status(*, vehicle: Vehicle, status: str) -> Vehicle:
         lock_hub(Hub(pk=vehicle.hub_id))
         vehicle.status = status
         vehicle.save(update_fields=["status"])
+        hub_cars_changed(hub_id=vehicle.hub_id)
         announce_vehicle_changed(hub_id=vehicle.hub_id, vehicle_id=vehicle.pk, reason="status")
         announce_booking_changed(hub_id=vehicle.hub_id, booking_id=None, reason="vehicle status")
     return vehicle

@@ -11,6 +11,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from sharing.models import Booking, BookingStatus
+from sharing.selectors import availability
+from sharing.services import BookingUnavailable, booking_create
 from tests.factories import UserFactory
 from tests.sharing.conftest import NOW
 
@@ -30,33 +32,53 @@ def test_exclusion_constraint_rejects_overlap_without_application_check(resident
         "vehicle": car,
         "status": BookingStatus.BOUND,
     }
-    Booking.objects.create(
-        start=start, end=start + H, block_start=start, block_end=start + H + hub.buffer, **fields
-    )
-    # Starts 10 minutes after the first one's end: inside the turnaround buffer.
-    later = start + H + timedelta(minutes=10)
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Booking.objects.create(
-            start=later,
-            end=later + H,
-            block_start=later,
-            block_end=later + H + hub.buffer,
-            **fields,
-        )
+
+    def block(begin):
+        return {"block_start": begin - hub.buffer, "block_end": begin + H + hub.buffer}
+
+    Booking.objects.create(start=start, end=start + H, **block(start), **fields)
+    # Blocks are [start - buffer, end + buffer): a start one buffer after the end still overlaps.
+    for later in (start + H + timedelta(minutes=10), start + H + hub.buffer):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Booking.objects.create(start=later, end=later + H, **block(later), **fields)
     # A confirmed (unbound) booking rebound by a raw update is rejected too.
     other = Booking.objects.create(
         **{**fields, "vehicle": None, "status": BookingStatus.CONFIRMED},
         start=start,
         end=start + H,
-        block_start=start,
-        block_end=start + H + hub.buffer,
+        **block(start),
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         Booking.objects.filter(pk=other.pk).update(vehicle=car, status=BookingStatus.BOUND)
-    # Exactly at the buffer's end is fine.
-    ok = start + H + hub.buffer
-    Booking.objects.create(
-        start=ok, end=ok + H, block_start=ok, block_end=ok + H + hub.buffer, **fields
+    # Two buffers after the end the blocks touch, which is fine.
+    ok = start + H + 2 * hub.buffer
+    Booking.objects.create(start=ok, end=ok + H, **block(ok), **fields)
+
+
+@pytest.mark.django_db
+def test_one_car_books_again_two_buffers_after_the_end_not_one(resident, hub, car, frozen):
+    """Booking, availability and the stored block follow [start - buffer, end + buffer)."""
+    first = booking_create(
+        resident=resident, hub=hub, start=NOW + 2 * H, end=NOW + 3 * H, promised_range_km=10
+    )
+    assert (first.block_start, first.block_end) == (
+        first.start - hub.buffer,
+        first.end + hub.buffer,
+    )
+    too_soon = first.end + hub.buffer
+    assert not availability(hub=hub, start=too_soon, end=too_soon + H, range_km=10).available
+    with pytest.raises(BookingUnavailable):
+        booking_create(
+            resident=resident, hub=hub, start=too_soon, end=too_soon + H, promised_range_km=10
+        )
+    just_in_time = first.end + 2 * hub.buffer
+    assert availability(hub=hub, start=just_in_time, end=just_in_time + H, range_km=10).available
+    booking_create(
+        resident=resident,
+        hub=hub,
+        start=just_in_time,
+        end=just_in_time + H,
+        promised_range_km=10,
     )
 
 
