@@ -171,6 +171,8 @@ class LPResult:
     assignment: dict[str, str | None] = field(default_factory=dict)
     variables: int = 0
     constraints: int = 0
+    # relaxed / integer modes: booking id -> {vehicle id: share of x} over candidate pairs
+    x_share: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -201,6 +203,16 @@ def _vehicle_key(v: Vehicle) -> tuple[object, ...]:
     )
 
 
+def fixed_prices(arr: Arrays) -> tuple[FloatArr, FloatArr]:
+    """Import / export prices of the fixed LP. Where export pays more than import the true cost
+    is concave in net; both directions get one price there (an upper bound of the true cost), so
+    the LP cannot exploit it."""
+    imp_p, exp_p = arr.imp.copy(), arr.exp.copy()
+    odd = exp_p > imp_p
+    one = np.where(arr.base >= arr.pv, imp_p, exp_p)
+    return np.where(odd, one, imp_p), np.where(odd, one, exp_p)
+
+
 def build_and_solve(
     scn: Scenario,
     arr: Arrays,
@@ -211,6 +223,9 @@ def build_and_solve(
     solver: str = "highs",
     aggregate: bool = True,
     with_flex: bool = True,
+    grid_prices: FloatArr | None = None,
+    coupled: NDArray[np.bool_] | None = None,
+    flex_coupled: NDArray[np.bool_] | None = None,
 ) -> LPResult:
     """Build the LP/MILP of `mode` and solve it; see the module docstring."""
     t0 = time.perf_counter()
@@ -435,18 +450,21 @@ def build_and_solve(
             B.coef(rows, short, -1.0)
 
     # ---- rule 7: grid connection and its cost ------------------------------------------------
-    imp_p, exp_p = arr.imp.copy(), arr.exp.copy()
-    if fixed:
-        # where export pays more than import the true cost is concave in net; price both
-        # directions at one price (an upper bound of the true cost), so the LP cannot exploit it.
-        odd = exp_p > imp_p
-        one = np.where(arr.base >= arr.pv, imp_p, exp_p)
-        imp_p = np.where(odd, one, imp_p)
-        exp_p = np.where(odd, one, exp_p)
-    gi = B.var((n,), 0.0, max(0.0, arr.imp_lim - margin), imp_p * h)
-    ge = B.var((n,), 0.0, max(0.0, arr.exp_lim - margin), -exp_p * h)
-    pvu = B.var((n,), 0.0, arr.pv)
-    bal = B.rows(n, arr.base, arr.base)
+    imp_p, exp_p = fixed_prices(arr) if fixed else (arr.imp.copy(), arr.exp.copy())
+    # Decomposition (`decompose.py`): slots outside `coupled` replace the grid rows by a price
+    # per slot, which leaves one block per vehicle there; `coupled` slots keep the exact rows.
+    priced = grid_prices is not None and fixed
+    on = np.ones(n, dtype=bool) if not priced or coupled is None else coupled
+    on_f = np.ones(n, dtype=bool) if not priced or flex_coupled is None else flex_coupled
+    if priced:
+        assert grid_prices is not None
+        gp = np.where(on, 0.0, grid_prices * h)
+        B.add_obj(cu, gp[None, :])
+        B.add_obj(du, -gp[None, :])
+    gi = B.var((n,), 0.0, max(0.0, arr.imp_lim - margin), imp_p * h, active=on)
+    ge = B.var((n,), 0.0, max(0.0, arr.exp_lim - margin), -exp_p * h, active=on)
+    pvu = B.var((n,), 0.0, arr.pv, active=on)
+    bal = B.rows_on(on, arr.base, arr.base)
     B.coef(bal, gi, 1.0)
     B.coef(bal, ge, -1.0)
     B.coef(bal, pvu, 1.0)
@@ -454,7 +472,7 @@ def build_and_solve(
     B.coef(bal[None, :], du, 1.0)
     grid_slack = None
     if fixed:
-        grid_slack = B.var((n,), 0.0, INF, GRID_SLACK_EUR)
+        grid_slack = B.var((n,), 0.0, INF, GRID_SLACK_EUR, active=on)
         B.coef(bal, grid_slack, 1.0)
     # wear (spec score) plus, in fixed mode, a price on discharging in negative-price slots so
     # that the LP never charges and discharges at once to burn energy (the spec nets p = c - d)
@@ -481,11 +499,12 @@ def build_and_solve(
         B.coef(r, du, -1.0)
         B.coef(r, fd, 1.0)
         # rule 7 under activation: all-up with no PV used, all-down with all PV used
-        r = B.rows(n, -arr.exp_lim - arr.base + margin, INF)
+        # (slots outside `flex_coupled` in the decomposition: checked afterwards instead)
+        r = B.rows_on(on_f, -arr.exp_lim - arr.base + margin, INF)
         B.coef(r[None, :], cu, 1.0)
         B.coef(r[None, :], du, -1.0)
         B.coef(r[None, :], fu, -1.0)
-        r = B.rows(n, -INF, arr.imp_lim - arr.base + arr.pv - margin)
+        r = B.rows_on(on_f, -INF, arr.imp_lim - arr.base + arr.pv - margin)
         B.coef(r[None, :], cu, 1.0)
         B.coef(r[None, :], du, -1.0)
         B.coef(r[None, :], fd, 1.0)
@@ -563,7 +582,12 @@ def build_and_solve(
     build_s = time.perf_counter() - t0
     # The relaxation only needs its optimal value (a bound): HiGHS' interior point without
     # crossover is several times faster there than simplex on the x-coupled LP.
-    params = "solver ipm\nrun_crossover off" if mode == "relaxed" and solver == "highs" else ""
+    params = ""
+    if solver == "highs":
+        # the fixed LP: dual simplex measured fastest on the week case (2-4x HiGHS' default)
+        params = "solver ipm\nrun_crossover off" if mode == "relaxed" else "simplex_strategy 1"
+        if mode == "integer":
+            params = ""
     status, obj, best, sol = B.solve(solver, time_limit - build_s, params)
     res = LPResult(
         status=status,
@@ -588,7 +612,12 @@ def build_and_solve(
         res.fd = np.maximum(0.0, val(fd))
     res.promise_slack = {bid: float(sol[i]) for bid, i in slack_idx.items()}
     if grid_slack is not None:
-        res.grid_slack = float(sol[grid_slack].sum())
+        res.grid_slack = float(val(grid_slack).sum())
+    for q, (j, c) in enumerate(pairs):
+        xv = float(sol[x[q]])
+        if xv > 1e-6:
+            for mem in classes[c].members:
+                res.x_share.setdefault(free[j].id, {})[vs[mem].id] = xv / k[c]
     if mode == "integer":
         res.assignment = {b.id: b.vehicle for b in scn.bookings}
         for q, (j, c) in enumerate(pairs):

@@ -18,6 +18,7 @@ from .assign import assign
 from .baselines import safe_plan, to_plan
 from .check import check_plan
 from .core import Arrays, FloatArr, plugged_mask, trips_by_vehicle
+from .decompose import solve_fixed
 from .lp import LPResult, build_and_solve
 from .plan import Plan
 from .scenario import Scenario
@@ -81,10 +82,17 @@ def solve(
         notes.extend(more)
     remaining = deadline - time.perf_counter()
     if staged and plan is not None and remaining > 1.0:
-        full = build_and_solve(
-            scn, arr, "fixed", assignment=assignment, time_limit=remaining * 0.9, solver=solver
+        hint = np.array([plan.power_kw[v.id] for v in scn.vehicles], dtype=float)
+        full, how = solve_fixed(
+            scn,
+            arr,
+            assignment,
+            time_limit=remaining * 0.9,
+            solver=solver,
+            hint=hint,
         )
         if full.objective is not None:
+            notes.append(how)
             better, more = _postprocess(scn, arr, assignment, full)
             if better is not None and (
                 check_plan(scn, better).terms.score < check_plan(scn, plan).terms.score
