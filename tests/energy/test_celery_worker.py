@@ -22,10 +22,12 @@ pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.slow]
 
 
 def _reset_connections() -> None:
-    # The app was configured for the in-memory broker; drop its pools so the new URL is used.
-    pool = getattr(app, "_pool", None)
-    if pool is not None:
-        pool.force_close_all()
+    """Forget the app's pools so the next use builds them for the current broker URL.
+
+    Kombu keeps its pools in process-wide registries keyed by URL, and the eager tasks of
+    every other test borrow a producer from the in-memory broker's pool: closing pools here
+    would break them, so the references are only dropped.
+    """
     setattr(app, "_pool", None)  # noqa: B010 - private attribute, reset on purpose
     setattr(app.amqp, "_producer_pool", None)  # noqa: B010
 
