@@ -39,6 +39,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from ortools.sat.python import cp_model
 
@@ -302,7 +303,7 @@ def greedy(cars: Sequence[Car], needs: Sequence[Need], buffer: int) -> dict[int,
     # a bound booking ahead are tried one by one.
     make_up = {car.id: _make_up(car) for car in cars}
     position = {car.id: i for i, car in enumerate(cars)}
-    classes: dict[tuple[object, ...], list[int]] = defaultdict(list)
+    classes: dict[tuple[tuple[object, ...], tuple[int, int, bool]], list[int]] = defaultdict(list)
     loners: set[int] = set()
     for car in cars:
         if bound_ahead.get(car.id):
@@ -315,17 +316,24 @@ def greedy(cars: Sequence[Car], needs: Sequence[Need], buffer: int) -> dict[int,
         if need.bound_car is not None:
             candidates = [car_by_id[need.bound_car]] if need.bound_car in car_by_id else []
         else:
-            candidates = [car_by_id[car_id] for car_id in loners]
-            for members in classes.values():
+            found = [(state[car_id][0], car_by_id[car_id]) for car_id in loners]
+            for (_, (t, _, from_trip)), members in classes.items():
+                if (t + 2 * buffer if from_trip else t) > need.start:
+                    continue  # still out, or back too late for this booking
                 for index in members:
                     # A car this booking may not have is refused by can_serve anyway.
                     if cars[index].id not in need.forbidden_cars:
-                        candidates.append(cars[index])
+                        found.append((t, cars[index]))
                         break
+            # The car back the latest first: the search below stops at the first worse fit.
+            found.sort(key=itemgetter(0), reverse=True)
+            candidates = [car for _, car in found]
         best: tuple[int, int, int] | None = None
         best_soc = 0
         for car in candidates:
             t, soc, from_trip = state[car.id]
+            if best is not None and need.start - t > best[0]:
+                break  # idle longer than the best so far, and so is every car after it
             ready = t + 2 * buffer if from_trip else t  # after a trip: its block, then ours
             if ready > need.start or not can_serve(car, need, buffer):
                 continue

@@ -14,9 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import BigIntegerField, Func
 from django.utils import timezone
 
 from sharing import feasibility as fz
@@ -42,6 +44,18 @@ TIME_LIMIT_SECONDS = 3.0
 
 def minute(moment: datetime) -> int:
     return int(moment.timestamp()) // 60
+
+
+class EpochMinute(Func):
+    """:func:`minute` in SQL: whole integers come out of the database far cheaper than times."""
+
+    output_field = BigIntegerField()
+    template = "FLOOR(EXTRACT(EPOCH FROM %(expressions)s) / 60)::bigint"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # Four percent signs: one pair for this template, one for the backend's placeholders.
+        template = "(CAST(strftime('%%%%s', %(expressions)s) AS INTEGER) / 60)"
+        return self.as_sql(compiler, connection, template=template, **extra)
 
 
 def wh(kwh: Decimal | float) -> int:
@@ -122,9 +136,20 @@ class Snapshot:
         if hi is not None:
             query = query.filter(start__lt=hi)
         rows = query.values_list(
-            "pk", "start", "end", "promised_range_km", "expected_km", "vehicle_id", "status"
+            "pk",
+            EpochMinute("start"),
+            EpochMinute("end"),
+            "promised_range_km",
+            "expected_km",
+            "vehicle_id",
+            "status",
         )
-        self.needs = {row[0]: need_from_row(*row) for row in rows if row[0] not in self.exclude}
+        exclude, holds_car, need = self.exclude, _HOLDS_CAR, fz.Need
+        self.needs = {
+            pk: need(pk, start, end, promised, expected, car if status in holds_car else None)
+            for pk, start, end, promised, expected, car, status in rows
+            if pk not in exclude
+        }
         self.loaded_from, self.loaded_until, self.loaded = lo, hi, True
 
     def component(self, start: datetime, end: datetime) -> list[fz.Need]:

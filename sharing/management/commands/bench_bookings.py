@@ -168,6 +168,9 @@ class Command(BaseCommand):
                     )
                 )
         Booking.objects.bulk_create(rows, batch_size=1000)
+        with connection.cursor() as cursor:
+            # As autovacuum would soon: without statistics the planner guesses badly.
+            cursor.execute("ANALYZE")
         return hub, tokens
 
     # --- the load -----------------------------------------------------------------------------
