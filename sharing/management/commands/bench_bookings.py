@@ -70,6 +70,12 @@ class Command(BaseCommand):
         parser.add_argument("--bookings", type=int, default=5000)
         parser.add_argument("--clients", type=int, default=20)
         parser.add_argument("--requests", type=int, default=30, help="per client")
+        parser.add_argument(
+            "--think-ms",
+            type=int,
+            default=0,
+            help="mean pause of a client between two requests (0: back to back, a stress test)",
+        )
         parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
         parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread)")
         parser.add_argument("--database", default="wisselstroom_bench")
@@ -304,6 +310,12 @@ class Command(BaseCommand):
                 conn.getresponse().read()
             barrier.wait()
 
+            pauses = random.Random(1000 + index)  # the windows stay the same with pauses
+
+            def think() -> None:
+                if opts["think_ms"]:
+                    time.sleep(pauses.uniform(0, 2 * opts["think_ms"]) / 1000)
+
             def timed(kind: str, method: str, url: str, body: str | None = None) -> Any:
                 began = time.perf_counter()
                 conn.request(method, url, body=body, headers=headers)
@@ -326,6 +338,7 @@ class Command(BaseCommand):
                     f"/api/availability/?hub=bench&start={start.isoformat()}"
                     f"&end={end.isoformat()}&range_km={km}"
                 ).replace("+", "%2B")
+                think()
                 answer = timed("availability", "GET", query)
                 done += 1
                 if answer is None or done >= opts["requests"]:
@@ -340,6 +353,7 @@ class Command(BaseCommand):
                 body = json.dumps(
                     {"hub": "bench", "start": start_text, "end": end_text, "promised_range_km": km}
                 )
+                think()
                 timed("create", "POST", "/api/bookings/", body)
                 done += 1
             conn.close()
@@ -408,7 +422,9 @@ class Command(BaseCommand):
         out(
             f"{opts['vehicles']} vehicles, {opts['bookings']} seeded bookings, "
             f"{opts['clients']} clients x {opts['requests']} requests, "
-            f"gunicorn -w {opts['workers']} --threads {opts['threads']}, wall {self.wall:.1f} s"
+            f"think {opts['think_ms']} ms, gunicorn -w {opts['workers']} --threads "
+            f"{opts['threads']}, wall {self.wall:.1f} s, "
+            f"{(len(timings['availability']) + len(timings['create'])) / self.wall:.0f} requests/s"
         )
         out(line)
         out(f"{'operation':<26}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}  status")
