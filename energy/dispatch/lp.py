@@ -109,7 +109,7 @@ class _Builder:
 
     def solve(
         self, solver: str, time_limit: float, params: str = ""
-    ) -> tuple[str, float | None, float | None, FloatArr | None]:
+    ) -> tuple[str, float | None, float | None, FloatArr | None, FloatArr | None]:
         lb = np.concatenate(self.lb)
         ub = np.concatenate(self.ub)
         obj = np.concatenate(self.obj)
@@ -146,13 +146,25 @@ class _Builder:
         sol.solve(model)
         status = sol.status().name
         if not sol.has_solution():
-            return status, None, None, None
+            return status, None, None, None, None
         bound: float | None
         try:
             bound = float(sol.best_objective_bound())
         except Exception:
             bound = None
-        return status, float(sol.objective_value()), bound, np.asarray(sol.variable_values())
+        duals: FloatArr | None
+        try:
+            # OR-Tools 9.15's HiGHS wrapper returns row activities as duals: GLOP only
+            duals = np.asarray(sol.dual_values()) if solver == "glop" and not self.integer else None
+        except Exception:
+            duals = None
+        return (
+            status,
+            float(sol.objective_value()),
+            bound,
+            np.asarray(sol.variable_values()),
+            duals,
+        )
 
 
 @dataclass
@@ -171,6 +183,9 @@ class LPResult:
     assignment: dict[str, str | None] = field(default_factory=dict)
     variables: int = 0
     constraints: int = 0
+    # fixed mode: marginal cost of one more kW of net power per slot (dual of the grid row,
+    # EUR per kW and slot); NaN where the row was left out (`decompose.py`)
+    grid_dual: FloatArr = field(default_factory=lambda: np.zeros(0))
     # relaxed / integer modes: booking id -> {vehicle id: share of x} over candidate pairs
     x_share: dict[str, dict[str, float]] = field(default_factory=dict)
 
@@ -226,6 +241,7 @@ def build_and_solve(
     grid_prices: FloatArr | None = None,
     coupled: NDArray[np.bool_] | None = None,
     flex_coupled: NDArray[np.bool_] | None = None,
+    only: list[int] | None = None,
 ) -> LPResult:
     """Build the LP/MILP of `mode` and solve it; see the module docstring."""
     t0 = time.perf_counter()
@@ -238,7 +254,10 @@ def build_and_solve(
     # ---- vehicle classes and trips -------------------------------------------------------
     bound_vehicles = {b.vehicle for b in scn.bookings if b.vehicle is not None}
     classes: list[_Class] = []
-    if fixed or not aggregate:
+    if fixed and only is not None:
+        # a sub-LP over these vehicles alone (local search in `improve.py`, with grid prices)
+        classes = [_Class([i], vs[i]) for i in only]
+    elif fixed or not aggregate:
         classes = [_Class([i], v) for i, v in enumerate(vs)]
     else:
         groups: dict[tuple[object, ...], list[int]] = {}
@@ -266,7 +285,8 @@ def build_and_solve(
     for b in scn.bookings:
         vid = (assignment or {}).get(b.id) if fixed else b.vehicle
         if vid is not None:
-            fixed_trips[cls_of_vehicle[vidx[vid]]].append(b)
+            if vidx[vid] in cls_of_vehicle:
+                fixed_trips[cls_of_vehicle[vidx[vid]]].append(b)
         elif not fixed:
             free.append(b)
     for lst in fixed_trips:
@@ -331,6 +351,7 @@ def build_and_solve(
     #   X[c, t]  candidate trips whose [start, end + turnaround) holds t  (rule 2: <= k)
     #   F[c, b]  how far below min_soc a trip may leave boundary b inside it (rule 5 relaxed)
     F = None
+    A = None
     slack_q = np.zeros(len(pairs))
     if pairs:
         s_arr = np.array([free[j].start_slot for j in pj], dtype=np.int64)
@@ -489,15 +510,21 @@ def build_and_solve(
         lim = ((cmax + dmax) * k)[:, None] * mask
         fu = B.var((nc, n), 0.0, lim, -arr.up[None, :], active=mask & (arr.up > 0)[None, :])
         fd = B.var((nc, n), 0.0, lim, -arr.down[None, :], active=mask & (arr.down > 0)[None, :])
-        # rule 4 under activation
+        # rule 4 under activation; relaxed: with rule 3 for the share A away on candidate trips
+        # (p - fu >= -dmax (k - A), p + fd <= cmax (k - A): for binary x, a car away holds
+        # nothing), which keeps flexibility off cars the relaxation sends on a trip
         r = B.rows_on(fu >= 0, (-dmax * k)[:, None].repeat(n, 1), INF)
         B.coef(r, cu, 1.0)
         B.coef(r, du, -1.0)
         B.coef(r, fu, -1.0)
+        if A is not None:
+            B.coef(r, A, -dmax[:, None])
         r = B.rows_on(fd >= 0, -INF, (cmax * k)[:, None].repeat(n, 1))
         B.coef(r, cu, 1.0)
         B.coef(r, du, -1.0)
         B.coef(r, fd, 1.0)
+        if A is not None:
+            B.coef(r, A, cmax[:, None])
         # rule 7 under activation: all-up with no PV used, all-down with all PV used
         # (slots outside `flex_coupled` in the decomposition: checked afterwards instead)
         r = B.rows_on(on_f, -arr.exp_lim - arr.base + margin, INF)
@@ -588,7 +615,7 @@ def build_and_solve(
         params = "solver ipm\nrun_crossover off" if mode == "relaxed" else "simplex_strategy 1"
         if mode == "integer":
             params = ""
-    status, obj, best, sol = B.solve(solver, time_limit - build_s, params)
+    status, obj, best, sol, duals = B.solve(solver, time_limit - build_s, params)
     res = LPResult(
         status=status,
         solver=solver,
@@ -605,6 +632,8 @@ def build_and_solve(
         out: FloatArr = np.where(idx >= 0, sol[np.maximum(idx, 0)], 0.0)
         return out
 
+    if duals is not None and fixed and len(duals) == B.nrow:
+        res.grid_dual = np.where(bal >= 0, duals[np.maximum(bal, 0)], np.nan)
     res.c = np.maximum(0.0, val(cu))
     res.d = np.maximum(0.0, val(du))
     if fu is not None and fd is not None:

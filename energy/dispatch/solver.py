@@ -19,12 +19,15 @@ from .baselines import safe_plan, to_plan
 from .check import check_plan
 from .core import Arrays, FloatArr, plugged_mask, trips_by_vehicle
 from .decompose import solve_fixed
+from .improve import improve
 from .lp import LPResult, build_and_solve
 from .plan import Plan
 from .scenario import Scenario
 
 # vehicle-slots above which a scenario with flexibility is solved in two stages
 STAGED_CELLS = 20_000
+# the assignment's local search and its re-solve end by this share of the time limit
+SEARCH_SHARE = 0.8
 
 _VEH = re.compile(r"vehicle (\S+?):? ")
 _SLOT = re.compile(r"slot (\d+)")
@@ -38,13 +41,90 @@ def solve(
     arr = Arrays.of(scn)
     notes: list[str] = []
     assignment = assign(scn, arr, policy="cost")
-    bound_of = {b.id: b.vehicle for b in scn.bookings}
     for b in scn.bookings:
         if assignment[b.id] is None:
             notes.append(
                 f"booking {b.id} left unserved: no free shared car can reach its "
                 f"promise by slot {b.start_slot}"
             )
+    plan, res, status, more = _plan_for(scn, arr, assignment, deadline, solver)
+    notes.extend(more)
+    how = "greedy-cost"
+    # Step 1b: local search on the assignment with per-vehicle LPs (`improve.py`), then steps
+    # 2-3 again; the better checked plan wins, so this can only help.
+    # All of it ends by SEARCH_SHARE of the time limit (a loaded machine stretches the re-solve).
+    spent = time.perf_counter() - t0
+    budget = t0 + SEARCH_SHARE * time_limit - time.perf_counter() - 1.3 * spent
+    if plan is not None and res is not None and budget > max(0.3, 0.5 * spent):
+        better_assignment, info = improve(
+            scn,
+            arr,
+            assignment,
+            plan,
+            deadline=time.perf_counter() + budget,
+            with_duals=len(scn.vehicles) * scn.slots <= STAGED_CELLS,
+        )
+        notes.append(f"{info} in {time.perf_counter() - t0 - spent:.2f} s")
+        if better_assignment != assignment:
+            plan2, res2, status2, more2 = _plan_for(
+                scn, arr, dict(better_assignment), deadline, solver
+            )
+            if plan2 is not None and (
+                check_plan(scn, plan2).terms.score < check_plan(scn, plan).terms.score
+            ):
+                plan, res, status = plan2, res2, status2
+                assignment = better_assignment
+                notes.extend(more2)
+                how = "greedy-cost + local search"
+            else:
+                notes.append("local search: the re-solved plan was not better; kept the first")
+    fallback = plan is None
+    if plan is None:
+        why = "time limit" if time.perf_counter() >= deadline - 0.5 else f"LP status {status}"
+        notes.append(f"fallback to the safe plan ({why}): charge early, no discharge, no flex")
+        final_assignment, p, more = safe_plan(scn, arr, assignment)
+        notes.extend(more)
+        plan = to_plan(scn, final_assignment, p, {})
+    seconds = time.perf_counter() - t0
+    result = check_plan(scn, plan)
+    summary: dict[str, Any] = {
+        "solver": f"assign:{how} + LP:{solver}" if not fallback else "safe-fallback",
+        "status": status if not fallback else f"FALLBACK ({status})",
+        "seconds": round(seconds, 3),
+        "valid": result.valid,
+        "terms": {k: round(v, 6) for k, v in result.terms.as_dict().items()},
+        "lp_objective": None if res is None or res.objective is None else res.objective,
+        "lp_size": None
+        if res is None
+        else {"variables": res.variables, "constraints": res.constraints},
+        "notes": notes,
+    }
+    if not result.valid:
+        summary["violations"] = result.violations[:20]
+    bound: float | None = None
+    remaining = deadline - time.perf_counter()
+    if compute_bound and remaining > 1.0:
+        rel = build_and_solve(scn, arr, "relaxed", time_limit=remaining, solver=solver)
+        if rel.status == "OPTIMAL" and rel.objective is not None:
+            bound = rel.objective
+            summary["bound_source"] = "LP relaxation of the whole problem (assignment relaxed)"
+    summary["bound"] = bound
+    score = result.terms.score
+    summary["gap"] = None if bound is None else (score - bound) / max(1.0, abs(score))
+    plan.summary = summary
+    return plan
+
+
+def _plan_for(
+    scn: Scenario,
+    arr: Arrays,
+    assignment: dict[str, str | None],
+    deadline: float,
+    solver: str,
+) -> tuple[Plan | None, LPResult | None, str, list[str]]:
+    """Steps 2-3 for one assignment (mutated: bookings the grid cannot feed become null)."""
+    notes: list[str] = []
+    bound_of = {b.id: b.vehicle for b in scn.bookings}
     # Large horizons with flexibility: first the LP without flexibility (a third of the size),
     # so that a loaded machine still gets an optimised plan; then the full LP if time remains.
     staged = arr.up is not None and len(scn.vehicles) * scn.slots > STAGED_CELLS
@@ -104,41 +184,7 @@ def solve(
             notes.append(
                 f"stage 2 (with flexibility) stopped: {full.status}; no flexibility offered"
             )
-    fallback = plan is None
-    if plan is None:
-        why = "time limit" if time.perf_counter() >= deadline - 0.5 else f"LP status {status}"
-        notes.append(f"fallback to the safe plan ({why}): charge early, no discharge, no flex")
-        final_assignment, p, more = safe_plan(scn, arr, assignment)
-        notes.extend(more)
-        plan = to_plan(scn, final_assignment, p, {})
-    seconds = time.perf_counter() - t0
-    result = check_plan(scn, plan)
-    summary: dict[str, Any] = {
-        "solver": f"assign:greedy-cost + LP:{solver}" if not fallback else "safe-fallback",
-        "status": status if not fallback else f"FALLBACK ({status})",
-        "seconds": round(seconds, 3),
-        "valid": result.valid,
-        "terms": {k: round(v, 6) for k, v in result.terms.as_dict().items()},
-        "lp_objective": None if res is None or res.objective is None else res.objective,
-        "lp_size": None
-        if res is None
-        else {"variables": res.variables, "constraints": res.constraints},
-        "notes": notes,
-    }
-    if not result.valid:
-        summary["violations"] = result.violations[:20]
-    bound: float | None = None
-    remaining = deadline - time.perf_counter()
-    if compute_bound and remaining > 1.0:
-        rel = build_and_solve(scn, arr, "relaxed", time_limit=remaining, solver=solver)
-        if rel.status == "OPTIMAL" and rel.objective is not None:
-            bound = rel.objective
-            summary["bound_source"] = "LP relaxation of the whole problem (assignment relaxed)"
-    summary["bound"] = bound
-    score = result.terms.score
-    summary["gap"] = None if bound is None else (score - bound) / max(1.0, abs(score))
-    plan.summary = summary
-    return plan
+    return plan, res, status, notes
 
 
 def _net(
