@@ -59,20 +59,20 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     ]
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.get_closest_marker("postgres") and DB_VENDOR != "postgresql":
-            reason = "needs PostgreSQL (tests are running on SQLite)"
-            item.add_marker(pytest.mark.skip(reason=reason))
-        if item.get_closest_marker("redis") and not REDIS_UP:
-            item.add_marker(
-                pytest.mark.skip(reason="needs Redis at " + os.environ["TEST_REDIS_URL"])
-            )
+def _missing_service(item: pytest.Item) -> str | None:
+    if item.get_closest_marker("postgres") and DB_VENDOR != "postgresql":
+        return "needs PostgreSQL (tests are running on SQLite)"
+    if item.get_closest_marker("redis") and not REDIS_UP:
+        return "needs Redis at " + os.environ["TEST_REDIS_URL"]
+    return None
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    # Under CI a skip for a missing service is a failure: CI must test everything.
-    if IN_CI and report.skipped and report.when == "setup":
-        reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else ""
-        if reason.startswith("Skipped: needs "):
-            report.outcome = "failed"
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    reason = _missing_service(item)
+    if reason is None:
+        return
+    if IN_CI:
+        # CI must test everything: a missing service is a failure there, never a quiet skip.
+        pytest.fail(f"{reason}; CI=true does not allow skipping it", pytrace=False)
+    pytest.skip(reason)
