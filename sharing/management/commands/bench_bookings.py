@@ -317,10 +317,20 @@ class Command(BaseCommand):
                     time.sleep(pauses.uniform(0, 2 * opts["think_ms"]) / 1000)
 
             def timed(kind: str, method: str, url: str, body: str | None = None) -> Any:
-                began = time.perf_counter()
-                conn.request(method, url, body=body, headers=headers)
-                response = conn.getresponse()
-                data = response.read()
+                # Creates carry an idempotency key, so a retry can never book twice.
+                sent = {**headers, "Idempotency-Key": secrets.token_hex(8)} if body else headers
+                for attempt in (1, 2):
+                    began = time.perf_counter()
+                    try:
+                        conn.request(method, url, body=body, headers=sent)
+                        response = conn.getresponse()
+                        data = response.read()
+                        break
+                    except (http.client.RemoteDisconnected, ConnectionError):
+                        # The server closed a keep-alive connection that sat idle: reconnect.
+                        conn.close()
+                        if attempt == 2:
+                            raise
                 took = (time.perf_counter() - began) * 1000
                 with lock:
                     timings[kind].append(took)
