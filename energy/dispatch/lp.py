@@ -535,21 +535,38 @@ def build_and_solve(
         B.coef(r[None, :], cu, 1.0)
         B.coef(r[None, :], du, -1.0)
         B.coef(r[None, :], fd, 1.0)
-        # cumulative battery effect of activation. The battery is concave in p (slope eta_c
-        # charging, 1/eta_d discharging): a car that never discharges is exact with eta_c; a
-        # V2G car uses 1/eta_d in the dispatcher (safe side) and eta_c in the relaxation.
+        # cumulative battery effect of activation (U: all-up below the plan, D: all-down above
+        # it). The battery gain phi(q) = h min(eta_c q, q / eta_d) is concave in q. A car that
+        # never discharges is exact with slope eta_c, and so is every car in the relaxation
+        # (the smallest slope: a relaxation). A V2G car in the dispatcher:
+        #   all-up, exact: U_inc >= plan_inc - phi(p - fu), one row per piece of the min;
+        #   all-down, safe: D_inc = h fd / eta_d (the largest slope bounds any gain; the
+        #   other tangent, h eta_c fd + (h/eta_d - h eta_c) d, was measured worse: it taxes
+        #   every discharging slot).
         v2g = dmax > 0
-        kap = np.where(v2g & fixed, 1.0 / eta_d, eta_c)
+        exact = ~(v2g & fixed)
+        kap = np.where(exact, eta_c, 1.0 / eta_d)
         U = B.var((nc, n + 1), 0.0, INF, active=in_win)
         D = B.var((nc, n + 1), 0.0, INF, active=in_win)
         B.set_bounds(U[np.arange(nc), w_lo], 0.0, 0.0)
         B.set_bounds(D[np.arange(nc), w_lo], 0.0, 0.0)
-        for Z, f in ((U, fu), (D, fd)):
-            r = np.full((nc, n), -1, dtype=np.int64)
-            r[slot_win] = B.rows(int(slot_win.sum()), 0.0, 0.0)
+        for Z, f, cells in ((U, fu, slot_win & exact[:, None]), (D, fd, slot_win)):
+            r = B.rows_on(cells, 0.0, 0.0)
             B.coef(r, Z[:, 1:], 1.0)
             B.coef(r, Z[:, :-1], -1.0)
             B.coef(r, f, -(kap * h)[:, None])
+        cells = slot_win & ~exact[:, None]
+        if cells.any():
+            loss = ((1.0 / eta_d - eta_c) * h)[:, None]
+            for terms in (
+                ((du, loss), (fu, -(eta_c * h)[:, None])),
+                ((cu, loss), (fu, -(h / eta_d)[:, None])),
+            ):
+                r = B.rows_on(cells, 0.0, INF)
+                B.coef(r, U[:, 1:], 1.0)
+                B.coef(r, U[:, :-1], -1.0)
+                for var, cf in terms:
+                    B.coef(r, var, cf)
         # floors and caps of the activated trajectories (rules 5 and 6 under rule 8)
         r = B.rows(len(flo_c), floor_val[flo_c, flo_b], INF)
         B.coef(r, soc[flo_c, flo_b], 1.0)

@@ -28,6 +28,12 @@ Decomposition
 3. Post-processing (`solver.py`): p = c - d, re-simulation by the spec's piecewise battery,
    charge clipped where the real battery would pass its cap, flexibility shrunk until the
    independent checker accepts it; else the plan without flexibility; else the safe plan.
+1b. Local search (`improve.py`, after a first pass of steps 2-3): relocate, swap and insert
+   bookings, each move judged exactly on the per-vehicle LPs of the cars it touches, with the
+   grid priced at the grid rows' duals (GLOP, small LPs) or a subgradient of the grid cost; rule
+   2 is checked before a move is priced, promises through the LP (slack price / infeasible).
+   Steps 2-3 then run again and the better checked plan wins; it all ends by 80 % of the time
+   limit.
 4. Safe plan (`baselines.py`): the chosen assignment, charge at full power from plug-in (earliest
    deadline first when the grid limit binds), never discharge, no flexibility; bookings the grid
    cannot feed are dropped to null one by one. Also used when the LP fails or times out.
@@ -64,10 +70,13 @@ Constraints
   - rule 4 activated: c - d - fu >= -max_discharge, c - d + fd <= max_charge;
   - rule 7 activated: base + sum(c - d) - sum fu >= -export limit (no PV used) and
     base - pv + sum(c - d) + sum fd <= import limit (all PV used);
-  - U[b+1] = U[b] + k h fu, D[b+1] = D[b] + k h fd with k = eta_c for a car that never
-    discharges (then p - fu >= 0 and p + fd >= 0, so eta_c is exact) and k = 1 / eta_d for a V2G
-    car (the battery is concave in p with slopes eta_c and 1/eta_d: 1/eta_d bounds any change,
-    whatever side of zero the activated power lands on: conservative, never wrong);
+  - U[b+1] = U[b] + eta_c h fu, D[b+1] = D[b] + eta_c h fd for a car that never discharges
+    (then p - fu >= 0 and p + fd >= 0, so eta_c is exact). A V2G car: the battery gain
+    phi(q) = h min(eta_c q, q / eta_d) is concave, so the all-up side is exact with two rows,
+    U[b+1] - U[b] >= h (eta_c c - d / eta_d) - h eta_c (c - d - fu) and
+    U[b+1] - U[b] >= h (eta_c c - d / eta_d) - h (c - d - fu) / eta_d (soc - U then never
+    exceeds the spec's all-up charge, and equals it at the optimum); the all-down side keeps
+    D[b+1] = D[b] + h fd / eta_d (the largest slope bounds any gain: safe, not exact);
   - floors and promises under all-up: soc - U >= floor / need; caps under all-down:
     soc + D <= battery. All-up needs no cap and all-down no floor: the battery is monotone in p;
   - no growing private shortfall: soc[dep] - U[dep] >= target' - short[v].
@@ -88,7 +97,9 @@ rule 2), F (how far the floor may drop inside a trip). Flexibility uses slope et
 (the smallest possible battery effect: a relaxation). Charge and discharge may overlap (also a
 relaxation). The terminal value is max(0, .) via z <= soc[end] - min_soc + F[end]. Its optimum
 is a valid lower bound on the score of every valid plan; HiGHS' interior point solves it
-without crossover.
+without crossover. Rule 3 for flexibility under candidate trips:
+p - fu >= -max_discharge (k - A) and p + fd <= max_charge (k - A) (a car away holds no
+flexibility; valid for binary x).
 
 Strict readings of the spec
 ===========================
