@@ -248,6 +248,8 @@ CarRow = tuple[
 # The cached rows of a hub live under a version that every change of its cars bumps (see
 # hub_cars_changed). The timeout only bounds a write that announces nothing.
 CAR_CACHE_SECONDS = 60
+# A counter that expires starts again from the clock, never at a number it had before.
+VERSION_SECONDS = 24 * 3600
 
 
 def _version_key(hub_id: int) -> str:
@@ -259,7 +261,7 @@ def _cars_version(hub_id: int) -> int:
     version = cache.get(key)
     if version is None:
         # Never restart at a number an older (evicted) counter may have used.
-        cache.add(key, time.time_ns(), timeout=None)
+        cache.add(key, time.time_ns(), timeout=VERSION_SECONDS)
         version = cache.get(key, 0)
     return int(version)
 
@@ -268,7 +270,7 @@ def _bump(hub_id: int) -> None:
     try:
         cache.incr(_version_key(hub_id))
     except ValueError:
-        cache.add(_version_key(hub_id), time.time_ns(), timeout=None)
+        cache.add(_version_key(hub_id), time.time_ns(), timeout=VERSION_SECONDS)
 
 
 def hub_cars_changed(*, hub_id: int) -> None:
