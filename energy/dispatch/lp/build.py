@@ -1,231 +1,25 @@
-"""Step 2 of the decomposition: one sparse linear programme for power, charge, grid and flexibility.
-
-The same builder serves three purposes (see the package docstring for the full model):
-
-``fixed``    the assignment is data; this is the dispatcher's LP (HiGHS, else GLOP/PDLP).
-``relaxed``  x[booking, vehicle class] in [0, 1]: the LP relaxation of the whole problem, a valid
-             lower bound on any plan's score (used by the benchmark's captured share).
-``integer``  x binary, one class per vehicle: the exact MILP used by the tests on tiny instances.
-
-Variables live on dense (vehicle, slot) grids and the matrix is assembled from numpy index
-arrays into one `scipy.sparse.csr_matrix`, then handed to OR-Tools' model builder in one call
-(`fill_model_from_sparse_data`): building 500 000 variables costs well under a second.
-"""
+"""`build_and_solve`: the dispatcher's LP, the relaxation (bound) and the exact MILP."""
 
 from __future__ import annotations
 
-import os
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
-from ortools.linear_solver.python import model_builder_helper as mbh
 
-from .core import MARGIN, Arrays, FloatArr, checked_boundaries, private_target
-from .scenario import Booking, Scenario, Vehicle, trip_need_kwh
-
-IntArr = NDArray[np.int64]
-INF = np.inf
-# Cost per kWh of a missed promise in the fixed-assignment LP: far above any energy price, so the
-# LP keeps every promise it can, and a positive slack marks a booking the grid cannot feed.
-PROMISE_SLACK_EUR = 1.0e4
-GRID_SLACK_EUR = 1.0e4
-FAIRNESS_SHARE = 0.01
-
-
-class _Builder:
-    """Collects columns and COO triplets; every method takes numpy arrays."""
-
-    def __init__(self) -> None:
-        self.lb: list[FloatArr] = []
-        self.ub: list[FloatArr] = []
-        self.obj: list[FloatArr] = []
-        self.nvar = 0
-        self.r: list[IntArr] = []
-        self.c: list[IntArr] = []
-        self.v: list[FloatArr] = []
-        self.rlo: list[FloatArr] = []
-        self.rhi: list[FloatArr] = []
-        self.nrow = 0
-        self.integer: list[IntArr] = []
-        self.over_lb: list[tuple[IntArr, FloatArr]] = []
-        self.over_ub: list[tuple[IntArr, FloatArr]] = []
-        self.over_obj: list[tuple[IntArr, FloatArr]] = []
-
-    def var(
-        self,
-        shape: tuple[int, ...],
-        lb: float | FloatArr,
-        ub: float | FloatArr,
-        obj: float | FloatArr = 0.0,
-        active: NDArray[np.bool_] | None = None,
-    ) -> IntArr:
-        """Columns for the `active` cells of `shape`; inactive cells get index -1 (value 0)."""
-        act = np.ones(shape, dtype=bool) if active is None else np.broadcast_to(active, shape)
-        size = int(act.sum())
-        idx = np.full(shape, -1, dtype=np.int64)
-        idx[act] = np.arange(self.nvar, self.nvar + size, dtype=np.int64)
-        for store, val in ((self.lb, lb), (self.ub, ub), (self.obj, obj)):
-            store.append(np.broadcast_to(np.asarray(val, dtype=float), shape)[act].copy())
-        self.nvar += size
-        return idx
-
-    def set_bounds(self, idx: IntArr, lb: float | FloatArr, ub: float | FloatArr) -> None:
-        self.over_lb.append((idx.ravel(), np.broadcast_to(lb, idx.shape).ravel()))
-        self.over_ub.append((idx.ravel(), np.broadcast_to(ub, idx.shape).ravel()))
-
-    def add_obj(self, idx: IntArr, value: float | FloatArr) -> None:
-        self.over_obj.append((idx.ravel(), np.broadcast_to(value, idx.shape).ravel()))
-
-    def rows(self, count: int, lo: float | FloatArr, hi: float | FloatArr) -> IntArr:
-        idx = np.arange(self.nrow, self.nrow + count, dtype=np.int64)
-        self.rlo.append(np.broadcast_to(np.asarray(lo, dtype=float), (count,)).copy())
-        self.rhi.append(np.broadcast_to(np.asarray(hi, dtype=float), (count,)).copy())
-        self.nrow += count
-        return idx
-
-    def rows_on(
-        self, active: NDArray[np.bool_], lo: float | FloatArr, hi: float | FloatArr
-    ) -> IntArr:
-        """Rows for the active cells of a grid; -1 elsewhere (coefficients there are dropped)."""
-        idx = np.full(active.shape, -1, dtype=np.int64)
-        idx[active] = self.rows(
-            int(active.sum()),
-            np.broadcast_to(np.asarray(lo, dtype=float), active.shape)[active],
-            np.broadcast_to(np.asarray(hi, dtype=float), active.shape)[active],
-        )
-        return idx
-
-    def coef(self, r: IntArr | int, c: IntArr | int, v: float | FloatArr) -> None:
-        rr, cc, vv = np.broadcast_arrays(
-            np.asarray(r, dtype=np.int64), np.asarray(c, dtype=np.int64), np.asarray(v, dtype=float)
-        )
-        keep = (cc >= 0) & (rr >= 0)  # an inactive column is a variable fixed at 0
-        self.r.append(rr[keep])
-        self.c.append(cc[keep])
-        self.v.append(vv[keep])
-
-    def solve(
-        self, solver: str, time_limit: float, params: str = ""
-    ) -> tuple[str, float | None, float | None, FloatArr | None, FloatArr | None]:
-        lb = np.concatenate(self.lb)
-        ub = np.concatenate(self.ub)
-        obj = np.concatenate(self.obj)
-        for i, val in self.over_lb:
-            m = i >= 0
-            lb[i[m]] = val[m]
-        for i, val in self.over_ub:
-            m = i >= 0
-            ub[i[m]] = val[m]
-        for i, val in self.over_obj:
-            m = i >= 0
-            np.add.at(obj, i[m], val[m])
-        rlo = np.concatenate(self.rlo) if self.rlo else np.zeros(0)
-        rhi = np.concatenate(self.rhi) if self.rhi else np.zeros(0)
-        r = np.concatenate(self.r) if self.r else np.zeros(0, dtype=np.int64)
-        c = np.concatenate(self.c) if self.c else np.zeros(0, dtype=np.int64)
-        v = np.concatenate(self.v) if self.v else np.zeros(0)
-        keep = v != 0.0
-        mat = sp.csr_matrix((v[keep], (r[keep], c[keep])), shape=(self.nrow, self.nvar))
-        mat.sum_duplicates()
-        mat.data[np.abs(mat.data) < 1e-12] = 0.0  # cancellations, e.g. -eta h + eta h
-        mat.eliminate_zeros()
-        model = mbh.ModelBuilderHelper()
-        model.fill_model_from_sparse_data(lb, ub, obj, rlo, rhi, mat)  # type: ignore[arg-type]
-        for block in self.integer:
-            for col in block.ravel():
-                model.set_var_integrality(int(col), True)
-        sol = mbh.ModelSolverHelper(solver)
-        sol.enable_output(bool(os.environ.get("DISPATCH_SOLVER_LOG")))
-        params = os.environ.get("DISPATCH_SOLVER_PARAMS", params).replace(";", "\n")
-        if params:
-            sol.set_solver_specific_parameters(params)
-        sol.set_time_limit_in_seconds(max(0.5, time_limit))
-        sol.solve(model)
-        status = sol.status().name
-        if not sol.has_solution():
-            return status, None, None, None, None
-        bound: float | None
-        try:
-            bound = float(sol.best_objective_bound())
-        except Exception:
-            bound = None
-        duals: FloatArr | None
-        try:
-            # OR-Tools 9.15's HiGHS wrapper returns row activities as duals: GLOP only
-            duals = np.asarray(sol.dual_values()) if solver == "glop" and not self.integer else None
-        except Exception:
-            duals = None
-        return (
-            status,
-            float(sol.objective_value()),
-            bound,
-            np.asarray(sol.variable_values()),
-            duals,
-        )
-
-
-@dataclass
-class LPResult:
-    status: str
-    solver: str
-    seconds: float
-    objective: float | None  # includes the constant terms: comparable to the spec's score
-    bound: float | None
-    c: FloatArr = field(default_factory=lambda: np.zeros((0, 0)))
-    d: FloatArr = field(default_factory=lambda: np.zeros((0, 0)))
-    fu: FloatArr = field(default_factory=lambda: np.zeros((0, 0)))
-    fd: FloatArr = field(default_factory=lambda: np.zeros((0, 0)))
-    promise_slack: dict[str, float] = field(default_factory=dict)
-    grid_slack: float = 0.0
-    assignment: dict[str, str | None] = field(default_factory=dict)
-    variables: int = 0
-    constraints: int = 0
-    # fixed mode: marginal cost of one more kW of net power per slot (dual of the grid row,
-    # EUR per kW and slot); NaN where the row was left out (`decompose.py`)
-    grid_dual: FloatArr = field(default_factory=lambda: np.zeros(0))
-    # relaxed / integer modes: booking id -> {vehicle id: share of x} over candidate pairs
-    x_share: dict[str, dict[str, float]] = field(default_factory=dict)
-
-
-@dataclass
-class _Class:
-    """Identical vehicles modelled as one (relaxed mode); a single vehicle otherwise."""
-
-    members: list[int]
-    rep: Vehicle
-
-    @property
-    def k(self) -> float:
-        return float(len(self.members))
-
-
-def _vehicle_key(v: Vehicle) -> tuple[object, ...]:
-    return (
-        v.kind,
-        v.battery_kwh,
-        v.initial_soc_kwh,
-        v.min_soc_kwh,
-        v.max_charge_kw,
-        v.max_discharge_kw,
-        v.charge_efficiency,
-        v.discharge_efficiency,
-        v.consumption_kwh_per_km,
-        v.plugged_in_from_slot,
-        v.unavailable,
-    )
-
-
-def fixed_prices(arr: Arrays) -> tuple[FloatArr, FloatArr]:
-    """Import / export prices of the fixed LP. Where export pays more than import the true cost
-    is concave in net; both directions get one price there (an upper bound of the true cost), so
-    the LP cannot exploit it."""
-    imp_p, exp_p = arr.imp.copy(), arr.exp.copy()
-    odd = exp_p > imp_p
-    one = np.where(arr.base >= arr.pv, imp_p, exp_p)
-    return np.where(odd, one, imp_p), np.where(odd, one, exp_p)
+from ..core import MARGIN, Arrays, FloatArr, checked_boundaries, private_target
+from ..scenario import Booking, Scenario, trip_need_kwh
+from .builder import INF, Builder, IntArr
+from .flex import PromRow, add_flexibility
+from .result import (
+    FAIRNESS_SHARE,
+    GRID_SLACK_EUR,
+    PROMISE_SLACK_EUR,
+    LPResult,
+    VehicleClass,
+    fixed_prices,
+    vehicle_key,
+)
 
 
 def build_and_solve(
@@ -253,22 +47,20 @@ def build_and_solve(
 
     # ---- vehicle classes and trips -------------------------------------------------------
     bound_vehicles = {b.vehicle for b in scn.bookings if b.vehicle is not None}
-    classes: list[_Class] = []
+    classes: list[VehicleClass] = []
     if fixed and only is not None:
         # a sub-LP over these vehicles alone (local search in `improve.py`, with grid prices)
-        classes = [_Class([i], vs[i]) for i in only]
+        classes = [VehicleClass([i], vs[i]) for i in only]
     elif fixed or not aggregate:
-        classes = [_Class([i], v) for i, v in enumerate(vs)]
+        classes = [VehicleClass([i], v) for i, v in enumerate(vs)]
     else:
         groups: dict[tuple[object, ...], list[int]] = {}
         for i, v in enumerate(vs):
             key = (
-                (_vehicle_key(v), v.id)
-                if v.is_private or v.id in bound_vehicles
-                else _vehicle_key(v)
+                (vehicle_key(v), v.id) if v.is_private or v.id in bound_vehicles else vehicle_key(v)
             )
             groups.setdefault(key, []).append(i)
-        classes = [_Class(m, vs[m[0]]) for m in groups.values()]
+        classes = [VehicleClass(m, vs[m[0]]) for m in groups.values()]
     nc = len(classes)
     k = np.array([cl.k for cl in classes])
     rep = [cl.rep for cl in classes]
@@ -320,7 +112,7 @@ def build_and_solve(
                 continue
             pairs.append((j, c))
 
-    B = _Builder()
+    B = Builder()
     # ---- power ------------------------------------------------------------------------------
     # rule 3 and rule 4 as bounds: nothing while away, within the car's limits while plugged.
     # Each class lives in a window of boundaries [plug-in, departure or end]: outside it
@@ -424,7 +216,7 @@ def build_and_solve(
 
     # ---- rule 6: promises ---------------------------------------------------------------------
     slack_idx: dict[str, int] = {}
-    prom_rows: list[tuple[int, int, float, int | None, list[tuple[int, float]]]] = []
+    prom_rows: list[PromRow] = []
     for c, lst in enumerate(fixed_trips):
         v = rep[c]
         for b in lst:
@@ -458,6 +250,7 @@ def build_and_solve(
     targets: list[tuple[int, float]] = []
     for c in priv:
         targets.append(private_target(rep[c], avail[c], h, n))
+    dep_soc = np.zeros(0, dtype=np.int64)
     if priv:
         rows = B.rows(len(priv), np.array([tg for _, tg in targets]), INF)
         dep_soc = np.array([soc[c, end] for c, (end, _) in zip(priv, targets, strict=True)])
@@ -507,94 +300,41 @@ def build_and_solve(
     # ---- rule 8: flexibility ------------------------------------------------------------------
     fu = fd = None
     if arr.up is not None and arr.down is not None and with_flex:
-        lim = ((cmax + dmax) * k)[:, None] * mask
-        fu = B.var((nc, n), 0.0, lim, -arr.up[None, :], active=mask & (arr.up > 0)[None, :])
-        fd = B.var((nc, n), 0.0, lim, -arr.down[None, :], active=mask & (arr.down > 0)[None, :])
-        # rule 4 under activation; relaxed: with rule 3 for the share A away on candidate trips
-        # (p - fu >= -dmax (k - A), p + fd <= cmax (k - A): for binary x, a car away holds
-        # nothing), which keeps flexibility off cars the relaxation sends on a trip
-        r = B.rows_on(fu >= 0, (-dmax * k)[:, None].repeat(n, 1), INF)
-        B.coef(r, cu, 1.0)
-        B.coef(r, du, -1.0)
-        B.coef(r, fu, -1.0)
-        if A is not None:
-            B.coef(r, A, -dmax[:, None])
-        r = B.rows_on(fd >= 0, -INF, (cmax * k)[:, None].repeat(n, 1))
-        B.coef(r, cu, 1.0)
-        B.coef(r, du, -1.0)
-        B.coef(r, fd, 1.0)
-        if A is not None:
-            B.coef(r, A, cmax[:, None])
-        # rule 7 under activation: all-up with no PV used, all-down with all PV used
-        # (slots outside `flex_coupled` in the decomposition: checked afterwards instead)
-        r = B.rows_on(on_f, -arr.exp_lim - arr.base + margin, INF)
-        B.coef(r[None, :], cu, 1.0)
-        B.coef(r[None, :], du, -1.0)
-        B.coef(r[None, :], fu, -1.0)
-        r = B.rows_on(on_f, -INF, arr.imp_lim - arr.base + arr.pv - margin)
-        B.coef(r[None, :], cu, 1.0)
-        B.coef(r[None, :], du, -1.0)
-        B.coef(r[None, :], fd, 1.0)
-        # cumulative battery effect of activation (U: all-up below the plan, D: all-down above
-        # it). The battery gain phi(q) = h min(eta_c q, q / eta_d) is concave in q. A car that
-        # never discharges is exact with slope eta_c, and so is every car in the relaxation
-        # (the smallest slope: a relaxation). A V2G car in the dispatcher:
-        #   all-up, exact: U_inc >= plan_inc - phi(p - fu), one row per piece of the min;
-        #   all-down, safe: D_inc = h fd / eta_d (the largest slope bounds any gain; the
-        #   other tangent, h eta_c fd + (h/eta_d - h eta_c) d, was measured worse: it taxes
-        #   every discharging slot).
-        v2g = dmax > 0
-        exact = ~(v2g & fixed)
-        kap = np.where(exact, eta_c, 1.0 / eta_d)
-        U = B.var((nc, n + 1), 0.0, INF, active=in_win)
-        D = B.var((nc, n + 1), 0.0, INF, active=in_win)
-        B.set_bounds(U[np.arange(nc), w_lo], 0.0, 0.0)
-        B.set_bounds(D[np.arange(nc), w_lo], 0.0, 0.0)
-        for Z, f, cells in ((U, fu, slot_win & exact[:, None]), (D, fd, slot_win)):
-            r = B.rows_on(cells, 0.0, 0.0)
-            B.coef(r, Z[:, 1:], 1.0)
-            B.coef(r, Z[:, :-1], -1.0)
-            B.coef(r, f, -(kap * h)[:, None])
-        cells = slot_win & ~exact[:, None]
-        if cells.any():
-            loss = ((1.0 / eta_d - eta_c) * h)[:, None]
-            for terms in (
-                ((du, loss), (fu, -(eta_c * h)[:, None])),
-                ((cu, loss), (fu, -(h / eta_d)[:, None])),
-            ):
-                r = B.rows_on(cells, 0.0, INF)
-                B.coef(r, U[:, 1:], 1.0)
-                B.coef(r, U[:, :-1], -1.0)
-                for var, cf in terms:
-                    B.coef(r, var, cf)
-        # floors and caps of the activated trajectories (rules 5 and 6 under rule 8)
-        r = B.rows(len(flo_c), floor_val[flo_c, flo_b], INF)
-        B.coef(r, soc[flo_c, flo_b], 1.0)
-        B.coef(r, U[flo_c, flo_b], -1.0)
-        if F is not None:
-            B.coef(r, F[flo_c, flo_b], 1.0)
-        hi_c, hi_b = np.nonzero(np.isfinite(soc_ub) & (bnd > w_lo[:, None]))
-        r = B.rows(len(hi_c), -INF, soc_ub[hi_c, hi_b])
-        B.coef(r, soc[hi_c, hi_b], 1.0)
-        B.coef(r, D[hi_c, hi_b], 1.0)
-        if prom_rows:
-            rows = B.rows(len(prom_rows), np.array([pr[2] for pr in prom_rows]), INF)
-            B.coef(rows, np.array([soc[pr[0], pr[1]] for pr in prom_rows]), 1.0)
-            B.coef(rows, np.array([U[pr[0], pr[1]] for pr in prom_rows]), -1.0)
-            for rr_, pr in zip(rows, prom_rows, strict=False):
-                if pr[3] is not None:
-                    B.coef(rr_, pr[3], 1.0)
-                if pr[4]:
-                    B.coef(
-                        rr_, x[np.array([q for q, _ in pr[4]])], -np.array([s for _, s in pr[4]])
-                    )
-        if priv:
-            # no private shortfall grows: soc_up >= target - shortfall
-            rows = B.rows(len(priv), np.array([tg for _, tg in targets]), INF)
-            dep_u = np.array([U[c, end] for c, (end, _) in zip(priv, targets, strict=True)])
-            B.coef(rows, dep_soc, 1.0)
-            B.coef(rows, dep_u, -1.0)
-            B.coef(rows, short, 1.0)
+        fu, fd = add_flexibility(
+            B,
+            arr,
+            n=n,
+            nc=nc,
+            h=h,
+            k=k,
+            mask=mask,
+            cmax=cmax,
+            dmax=dmax,
+            eta_c=eta_c,
+            eta_d=eta_d,
+            fixed=fixed,
+            margin=margin,
+            cu=cu,
+            du=du,
+            A=A,
+            F=F,
+            on_f=on_f,
+            in_win=in_win,
+            w_lo=w_lo,
+            slot_win=slot_win,
+            flo_c=flo_c,
+            flo_b=flo_b,
+            floor_val=floor_val,
+            soc=soc,
+            soc_ub=soc_ub,
+            bnd=bnd,
+            prom_rows=prom_rows,
+            x=x,
+            priv=priv,
+            targets=targets,
+            dep_soc=dep_soc,
+            short=short,
+        )
 
     # ---- terminal value and unserved bookings ----------------------------------------------
     tv = scn.terminal_value_eur_per_kwh

@@ -1,0 +1,77 @@
+"""The LP's result, vehicle classes, and the prices and penalties the LP uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..core import Arrays, FloatArr
+from ..scenario import Vehicle
+
+# Cost per kWh of a missed promise in the fixed-assignment LP: far above any energy price, so the
+# LP keeps every promise it can, and a positive slack marks a booking the grid cannot feed.
+PROMISE_SLACK_EUR = 1.0e4
+GRID_SLACK_EUR = 1.0e4
+FAIRNESS_SHARE = 0.01
+
+
+@dataclass
+class LPResult:
+    status: str
+    solver: str
+    seconds: float
+    objective: float | None  # includes the constant terms: comparable to the spec's score
+    bound: float | None
+    c: FloatArr = field(default_factory=lambda: np.zeros((0, 0)))
+    d: FloatArr = field(default_factory=lambda: np.zeros((0, 0)))
+    fu: FloatArr = field(default_factory=lambda: np.zeros((0, 0)))
+    fd: FloatArr = field(default_factory=lambda: np.zeros((0, 0)))
+    promise_slack: dict[str, float] = field(default_factory=dict)
+    grid_slack: float = 0.0
+    assignment: dict[str, str | None] = field(default_factory=dict)
+    variables: int = 0
+    constraints: int = 0
+    # fixed mode: marginal cost of one more kW of net power per slot (dual of the grid row,
+    # EUR per kW and slot); NaN where the row was left out (`decompose.py`)
+    grid_dual: FloatArr = field(default_factory=lambda: np.zeros(0))
+    # relaxed / integer modes: booking id -> {vehicle id: share of x} over candidate pairs
+    x_share: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+@dataclass
+class VehicleClass:
+    """Identical vehicles modelled as one (relaxed mode); a single vehicle otherwise."""
+
+    members: list[int]
+    rep: Vehicle
+
+    @property
+    def k(self) -> float:
+        return float(len(self.members))
+
+
+def vehicle_key(v: Vehicle) -> tuple[object, ...]:
+    return (
+        v.kind,
+        v.battery_kwh,
+        v.initial_soc_kwh,
+        v.min_soc_kwh,
+        v.max_charge_kw,
+        v.max_discharge_kw,
+        v.charge_efficiency,
+        v.discharge_efficiency,
+        v.consumption_kwh_per_km,
+        v.plugged_in_from_slot,
+        v.unavailable,
+    )
+
+
+def fixed_prices(arr: Arrays) -> tuple[FloatArr, FloatArr]:
+    """Import / export prices of the fixed LP. Where export pays more than import the true cost
+    is concave in net; both directions get one price there (an upper bound of the true cost), so
+    the LP cannot exploit it."""
+    imp_p, exp_p = arr.imp.copy(), arr.exp.copy()
+    odd = exp_p > imp_p
+    one = np.where(arr.base >= arr.pv, imp_p, exp_p)
+    return np.where(odd, one, imp_p), np.where(odd, one, exp_p)
