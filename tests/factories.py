@@ -201,7 +201,8 @@ class BookingFactory(factory.django.DjangoModelFactory):
     hub = factory.SubFactory(HubFactory)
     start = factory.LazyFunction(lambda: timezone.now().replace(second=0, microsecond=0))
     end = factory.LazyAttribute(lambda o: o.start + timedelta(hours=2))
-    block_start = factory.LazyAttribute(lambda o: o.start)
-    block_end = factory.LazyAttribute(lambda o: o.end + timedelta(minutes=15))
+    # The bound car's block, as booking_create sets it: [start - buffer, end + buffer).
+    block_start = factory.LazyAttribute(lambda o: o.start - o.hub.buffer)
+    block_end = factory.LazyAttribute(lambda o: o.end + o.hub.buffer)
     promised_range_km = 50
     expected_km = 40

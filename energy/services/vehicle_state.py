@@ -12,6 +12,7 @@ from energy.models import ChargeLevelReading, PlanSlot
 from energy.scenario import floor_to_slot
 from energy.services.replan import replan_request
 from sharing.models import Vehicle
+from sharing.planning import hub_cars_changed
 
 # A reading further than this from the plan's expectation triggers a re-plan.
 DEVIATION_KWH = Decimal("2.0")
@@ -31,6 +32,8 @@ def charge_level_record(
             Vehicle.objects.filter(pk=vehicle.pk).update(
                 last_known_soc_kwh=soc_kwh, last_known_soc_at=measured_at
             )
+            # Availability caches the hub's cars: a new charge level must reach it.
+            hub_cars_changed(hub_id=vehicle.hub_id)
         expected = (
             PlanSlot.objects.filter(
                 run__hub_id=vehicle.hub_id,
