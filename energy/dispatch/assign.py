@@ -23,7 +23,7 @@ import numpy as np
 from .core import Arrays, FloatArr
 from .scenario import Booking, Scenario, trip_need_kwh
 
-# weight of the V2G value a car loses while away (tuned on the benchmark cases, see bench.py)
+# weight of the V2G value a car loses while away (tuned on the benchmark cases, see bench/)
 V2G_WEIGHT = 0.25
 
 
