@@ -29,7 +29,7 @@ from .plan import Plan
 from .scenario import Booking, Scenario
 
 MIN_GAIN = 1e-3  # EUR: smaller "improvements" are LP noise
-GLOP_SLOTS = 0  # sub-LPs this short would go to GLOP (measured no faster in the search)
+GLOP_SLOTS = 200  # sub-LPs this short go to GLOP
 TARGETS = 1  # cars tried per booking in the first round (best estimates first); grows by 2
 
 
@@ -91,13 +91,9 @@ class _Search:
                 solver="glop" if self.arr.n <= GLOP_SLOTS else "highs",
             )
             self.solves += 1
-            # the unserved penalty of `sub` is a constant of no interest here
+            # (a sub-LP leaves the unserved penalty out: the caller accounts for inserts)
             obj = res.objective
-            if obj is None or res.status != "OPTIMAL":
-                val = np.inf
-            else:
-                nulls = sum(1 for b in self.scn.bookings if b.id not in sub)
-                val = obj - self.scn.unserved_penalty_eur * nulls
+            val = np.inf if obj is None or res.status != "OPTIMAL" else obj
             self.cache[key] = val
         return self.cache[key]
 

@@ -344,9 +344,10 @@ def build_and_solve(
         for c in in_end:
             B.add_obj(soc[c, n : n + 1], -tv)
             const += tv * min_soc[c]
-        const += scn.unserved_penalty_eur * sum(
-            1 for b in scn.bookings if (assignment or {}).get(b.id) is None
-        )
+        if only is None:  # a sub-LP leaves the unserved penalty out (a constant to its caller)
+            const += scn.unserved_penalty_eur * sum(
+                1 for b in scn.bookings if (assignment or {}).get(b.id) is None
+            )
     else:
         zt = B.var((len(in_end),), 0.0, INF, -tv)
         rows = B.rows(len(in_end), -INF, -min_soc[in_end] if in_end else 0.0)
