@@ -1,8 +1,8 @@
 """Tiny random scenarios against the exact MILP (assignment binaries + the same LP, HiGHS).
 
-The MILP prices flexibility of V2G cars with the relaxation's slope and lets charge and discharge
-overlap, so its optimum is a lower bound on the true optimum: the dispatcher can never beat it,
-and its own stated bound (the LP relaxation) can never exceed it.
+The MILP prices all-down flexibility of V2G cars with the relaxation's slope (all-up is exact)
+and lets charge and discharge overlap, so its optimum is a lower bound on the true optimum: the
+dispatcher can never beat it, and its own stated bound (the LP relaxation) can never exceed it.
 """
 
 from __future__ import annotations
