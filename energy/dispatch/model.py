@@ -1,6 +1,6 @@
 """The dispatcher's model, constraint by constraint, and every strict reading of the spec.
 
-Nothing executable lives here: this is the reference that `lp.py`, `assign.py`, `solver.py` and
+Nothing executable lives here: this is the reference that `lp/`, `assign.py`, `solver.py` and
 `check.py` point to. "Rule n" is rule n of `shared/spec/scenario.md`.
 
 Decomposition
@@ -14,8 +14,15 @@ Decomposition
    forces before departure at that window's mean price, and the V2G value lost while away (a V2G
    car earns at the hub, so non-V2G cars go first). Bound bookings keep their car (rule 1). A
    booking with no candidate is left null and the summary says why.
-2. LP (`lp.py`, mode ``fixed``) over the plugged slots of each vehicle's window
-   [plug-in, departure or horizon end]; solved with HiGHS through OR-Tools' model builder.
+1b. Local search (`improve.py`, after a first pass of steps 2-3): relocate, swap and insert
+   bookings, each move judged exactly on the per-vehicle LPs of the cars it touches, with the
+   grid priced at the grid rows' duals (GLOP, small LPs) or a subgradient of the grid cost; rule
+   2 is checked before a move is priced, promises through the LP (slack price / infeasible).
+   Steps 2-3 then run again and the better checked plan wins; it all ends by 80 % of the time
+   limit. (OR-Tools 9.15's HiGHS wrapper returns row activities as duals, hence GLOP.)
+2. LP (`lp/`, mode ``fixed``; the rule 8 rows in `lp/flex.py`) over the plugged slots of each
+   vehicle's window [plug-in, departure or horizon end]; solved with HiGHS through OR-Tools'
+   model builder.
    HiGHS runs dual simplex (measured 2-4x faster than its default choice on the week case).
    With flexibility prices and more than 20 000 vehicle-slots the LP runs in two stages: first
    without flexibility (a third of the size), then with it in the time that remains; the better
@@ -28,12 +35,6 @@ Decomposition
 3. Post-processing (`solver.py`): p = c - d, re-simulation by the spec's piecewise battery,
    charge clipped where the real battery would pass its cap, flexibility shrunk until the
    independent checker accepts it; else the plan without flexibility; else the safe plan.
-1b. Local search (`improve.py`, after a first pass of steps 2-3): relocate, swap and insert
-   bookings, each move judged exactly on the per-vehicle LPs of the cars it touches, with the
-   grid priced at the grid rows' duals (GLOP, small LPs) or a subgradient of the grid cost; rule
-   2 is checked before a move is priced, promises through the LP (slack price / infeasible).
-   Steps 2-3 then run again and the better checked plan wins; it all ends by 80 % of the time
-   limit.
 4. Safe plan (`baselines.py`): the chosen assignment, charge at full power from plug-in (earliest
    deadline first when the grid limit binds), never discharge, no flexibility; bookings the grid
    cannot feed are dropped to null one by one. Also used when the LP fails or times out.
