@@ -205,6 +205,7 @@ def seed_demo(*, now: datetime | None = None) -> tuple[Hub, DemoLogins]:
         seeded = seed_sharing_demo(households=households, residents=residents, now=now)
         hub: Hub = seeded["hub"]
         seed_site(hub)
-        seed_flex_prices(floor_to_slot(now).replace(hour=0, minute=0) - timedelta(days=1))
+        # A week of capacity prices from yesterday on, so the demo week of plans can offer flex.
+        seed_flex_prices(floor_to_slot(now).replace(hour=0, minute=0) - timedelta(days=1), days=9)
         seed_private_cars(hub, residents, now)
     return hub, logins
