@@ -94,7 +94,11 @@ def hub_plan(
     if not result.valid:
         run.violations = result.violations[:200]
         return _fail(run, RunStatus.INVALID, f"{len(result.violations)} violations")
-    with transaction.atomic():
+    from energy.services.replan import replans_paused  # replan imports this module
+
+    # The bindings below announce booking changes that this plan already reflects: without
+    # the pause, each binding would queue one more solve of the same hub.
+    with replans_paused(), transaction.atomic():
         Hub.objects.select_for_update().filter(pk=hub.pk).first()
         DispatchRun.objects.filter(hub=hub, is_current=True).update(is_current=False)
         run.status = RunStatus.SUCCEEDED

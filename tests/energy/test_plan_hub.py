@@ -25,7 +25,7 @@ from energy.models import (
     RunStatus,
 )
 from energy.services.planning import hub_plan
-from energy.services.replan import plan_hub_guarded, replan_request
+from energy.services.replan import plan_hub_guarded, replan_request, replans_paused
 from energy.tasks import plan_hub
 from sharing.models import Bay, BookingStatus
 from sharing.services.bookings import booking_create
@@ -247,3 +247,18 @@ def test_clock_change_days_end_to_end(
         .distinct()
     )
     assert len(starts) == slots
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_bindings_a_plan_makes_do_not_queue_another_solve(frozen, resident, monkeypatch):
+    hub = make_hub(slug="nobounce")
+    with replans_paused():  # so that hub_plan below, not an earlier solve, binds the car
+        soon = _book(resident, hub, datetime(2026, 6, 10, 8, 30, tzinfo=AMS), 2, 120)
+    assert soon.status == BookingStatus.CONFIRMED
+    queued = []
+    monkeypatch.setattr(plan_hub, "apply_async", lambda *a, **k: queued.append(a))
+    monkeypatch.setattr(plan_hub, "apply", lambda *a, **k: queued.append(a))
+    run = hub_plan(hub=hub, trigger="test", slots=32)
+    soon.refresh_from_db()
+    assert run.is_current and soon.status == BookingStatus.BOUND
+    assert queued == []
