@@ -43,5 +43,8 @@ def send_booking_mail(kind: str, booking_id: int) -> None:
 
 
 def queue_booking_mail(kind: str, booking_id: int) -> None:
+    """Send after commit, as a task: a slow mail server never holds up a booking."""
+    from sharing import tasks  # tasks import services, which import this module
+
     assert kind in KINDS
-    transaction.on_commit(lambda: send_booking_mail(kind, booking_id))
+    transaction.on_commit(lambda: tasks.send_booking_mail.delay(kind, booking_id))

@@ -34,3 +34,17 @@ def bind_due_all_hubs() -> int:
     for hub_id in Hub.objects.values_list("pk", flat=True):
         bind_due.delay(hub_id)
     return Hub.objects.count()
+
+
+@shared_task(
+    autoretry_for=(OSError,),  # SMTP hiccups; sending twice is the lesser harm
+    max_retries=5,
+    retry_backoff=True,
+    soft_time_limit=30,
+    time_limit=60,
+)
+def send_booking_mail(kind: str, booking_id: int) -> None:
+    """Resident mail off the request path: with a broker a worker sends it, with retries."""
+    from sharing.emails import send_booking_mail as send
+
+    send(kind, booking_id)
