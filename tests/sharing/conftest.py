@@ -4,21 +4,12 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.factories import VehicleFactory
 
 # A Tuesday morning, on the 15-minute grid (10:00 in Amsterdam).
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """The car rows of a hub are cached per process; one test's hub must not meet another's."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
