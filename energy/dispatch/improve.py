@@ -22,6 +22,7 @@ import time
 
 import numpy as np
 
+from .carlp import CarLP
 from .core import Arrays, FloatArr
 from .decompose import SLOPE_STEP, grid_cost
 from .lp import build_and_solve, fixed_prices
@@ -29,7 +30,6 @@ from .plan import Plan
 from .scenario import Booking, Scenario
 
 MIN_GAIN = 1e-3  # EUR: smaller "improvements" are LP noise
-GLOP_SLOTS = 200  # sub-LPs this short go to GLOP
 TARGETS = 1  # cars tried per booking in the first round (best estimates first); grows by 2
 
 
@@ -68,33 +68,20 @@ class _Search:
         for bid, vid in self.assignment.items():
             if vid is not None:
                 self.trips[self.idx[vid]].add(bid)
-        self.none = np.zeros(arr.n, dtype=bool)
+        self.lps: dict[int, CarLP] = {}
         self.solves = 0
 
     def value(self, i: int, trips: set[str]) -> float:
         """The vehicle's LP optimum with these trips and the grid at fixed prices."""
         key = (i, frozenset(trips))
         if key not in self.cache:
-            vid = self.vs[i].id
-            sub: dict[str, str | None] = dict.fromkeys(trips, vid)
-            res = build_and_solve(
-                self.scn,
-                self.arr,
-                "fixed",
-                assignment=sub,
-                time_limit=max(0.5, self.deadline - time.perf_counter()),
-                grid_prices=self.prices,
-                coupled=self.none,
-                flex_coupled=self.none,
-                only=[i],
-                # tiny LPs: GLOP's setup is lighter than HiGHS' (measured ~25 % on a day)
-                solver="glop" if self.arr.n <= GLOP_SLOTS else "highs",
-            )
+            lp = self.lps.get(i)
+            if lp is None:
+                lp = self.lps[i] = CarLP(self.scn, self.arr, i, self.prices)
+            # (a car's LP leaves the unserved penalty out: the caller accounts for inserts)
+            remaining = self.deadline - time.perf_counter()
+            self.cache[key] = lp.value((self.book[b] for b in trips), time_limit=remaining)
             self.solves += 1
-            # (a sub-LP leaves the unserved penalty out: the caller accounts for inserts)
-            obj = res.objective
-            val = np.inf if obj is None or res.status != "OPTIMAL" else obj
-            self.cache[key] = val
         return self.cache[key]
 
     def fits(self, i: int, b: Booking, without: str | None = None) -> bool:
@@ -245,6 +232,6 @@ def improve(
             targets += 2
     info = (
         f"local search: {moves} move(s), estimated gain {gained:.3f} EUR at fixed grid prices, "
-        f"{s.solves} vehicle LPs"
+        f"{s.solves} vehicle LPs, {_round + 1} round(s)"
     )
     return s.assignment, info

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,8 +37,13 @@ def build_and_solve(
     coupled: NDArray[np.bool_] | None = None,
     flex_coupled: NDArray[np.bool_] | None = None,
     only: list[int] | None = None,
+    export: dict[str, Any] | None = None,
 ) -> LPResult:
-    """Build the LP/MILP of `mode` and solve it; see the module docstring."""
+    """Build the LP/MILP of `mode` and solve it; see the module docstring.
+
+    `export` (fixed mode, one vehicle in `only`, no trips): fill the dict with the assembled
+    model and its index grids instead of solving (`CarLP` keeps it warm in HiGHS).
+    """
     t0 = time.perf_counter()
     n, h = arr.n, arr.h
     fixed = mode == "fixed"
@@ -298,9 +304,9 @@ def build_and_solve(
     B.add_obj(du, wear)
 
     # ---- rule 8: flexibility ------------------------------------------------------------------
-    fu = fd = None
+    fu = fd = floor_row = cap_row = None
     if arr.up is not None and arr.down is not None and with_flex:
-        fu, fd = add_flexibility(
+        fu, fd, _, _, floor_row, cap_row = add_flexibility(
             B,
             arr,
             n=n,
@@ -363,6 +369,21 @@ def build_and_solve(
             B.coef(rows, u, 1.0)
             if pairs:
                 B.coef(rows[pj], x, 1.0)
+
+    if export is not None:
+        export.update(
+            model=B.assemble(),
+            const=const,
+            cu=cu,
+            du=du,
+            fu=fu,
+            fd=fd,
+            soc=soc,
+            dyn=dyn2,
+            floor_row=floor_row,
+            cap_row=cap_row,
+        )
+        return LPResult(status="EXPORTED", solver=solver, seconds=0.0, objective=None, bound=None)
 
     build_s = time.perf_counter() - t0
     # The relaxation only needs its optimal value (a bound): HiGHS' interior point without

@@ -87,9 +87,8 @@ class Builder:
         self.c.append(cc[keep])
         self.v.append(vv[keep])
 
-    def solve(
-        self, solver: str, time_limit: float, params: str = ""
-    ) -> tuple[str, float | None, float | None, FloatArr | None, FloatArr | None]:
+    def assemble(self) -> tuple[FloatArr, FloatArr, FloatArr, FloatArr, FloatArr, sp.csr_matrix]:
+        """Column bounds, objective, row bounds and the matrix, with every override applied."""
         lb = np.concatenate(self.lb)
         ub = np.concatenate(self.ub)
         obj = np.concatenate(self.obj)
@@ -112,6 +111,12 @@ class Builder:
         mat.sum_duplicates()
         mat.data[np.abs(mat.data) < 1e-12] = 0.0  # cancellations, e.g. -eta h + eta h
         mat.eliminate_zeros()
+        return lb, ub, obj, rlo, rhi, mat
+
+    def solve(
+        self, solver: str, time_limit: float, params: str = ""
+    ) -> tuple[str, float | None, float | None, FloatArr | None, FloatArr | None]:
+        lb, ub, obj, rlo, rhi, mat = self.assemble()
         model = mbh.ModelBuilderHelper()
         model.fill_model_from_sparse_data(lb, ub, obj, rlo, rhi, mat)  # type: ignore[arg-type]
         for block in self.integer:

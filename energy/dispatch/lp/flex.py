@@ -49,8 +49,12 @@ def add_flexibility(
     targets: list[tuple[int, float]],
     dep_soc: IntArr,
     short: IntArr,
-) -> tuple[IntArr, IntArr]:
-    """Columns fu, fd (-1 where none) and every rule-8 row; prices enter the objective."""
+) -> tuple[IntArr, IntArr, IntArr, IntArr, IntArr, IntArr]:
+    """Columns fu, fd (-1 where none) and every rule-8 row; prices enter the objective.
+
+    Also returns the columns U, D and, per (class, boundary), the row of the activated floor
+    and cap (-1 where none): `CarLP` switches these rows off inside a trip.
+    """
     assert arr.up is not None and arr.down is not None
     lim = ((cmax + dmax) * k)[:, None] * mask
     fu = B.var((nc, n), 0.0, lim, -arr.up[None, :], active=mask & (arr.up > 0)[None, :])
@@ -115,12 +119,16 @@ def add_flexibility(
                 B.coef(r, var, cf)
     # floors and caps of the activated trajectories (rules 5 and 6 under rule 8)
     r = B.rows(len(flo_c), floor_val[flo_c, flo_b], INF)
+    floor_row = np.full((nc, n + 1), -1, dtype=np.int64)
+    floor_row[flo_c, flo_b] = r
     B.coef(r, soc[flo_c, flo_b], 1.0)
     B.coef(r, U[flo_c, flo_b], -1.0)
     if F is not None:
         B.coef(r, F[flo_c, flo_b], 1.0)
     hi_c, hi_b = np.nonzero(np.isfinite(soc_ub) & (bnd > w_lo[:, None]))
     r = B.rows(len(hi_c), -INF, soc_ub[hi_c, hi_b])
+    cap_row = np.full((nc, n + 1), -1, dtype=np.int64)
+    cap_row[hi_c, hi_b] = r
     B.coef(r, soc[hi_c, hi_b], 1.0)
     B.coef(r, D[hi_c, hi_b], 1.0)
     if prom_rows:
@@ -139,4 +147,4 @@ def add_flexibility(
         B.coef(rows, dep_soc, 1.0)
         B.coef(rows, dep_u, -1.0)
         B.coef(rows, short, 1.0)
-    return fu, fd
+    return fu, fd, U, D, floor_row, cap_row
