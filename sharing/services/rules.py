@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -146,6 +148,31 @@ def _week_bounds(hub: Hub, moment: datetime) -> tuple[datetime, datetime]:
     return start, datetime(after.year, after.month, after.day, tzinfo=hub.tz)
 
 
+@dataclass(frozen=True)
+class FairUseLimits:
+    max_open: int
+    max_hours_per_week: int
+
+
+def fair_use_limits(*, hub: Hub, household_id: int) -> FairUseLimits:
+    """The hub's fair-use limits; a household's ``FairUseOverride`` replaces them where it sets
+    one."""
+    limits = FairUseLimits(
+        hub.max_concurrent_bookings_per_household, hub.max_hours_per_week_per_household
+    )
+    override = FairUseOverride.objects.filter(household_id=household_id).first()
+    if override is None:
+        return limits
+    return FairUseLimits(
+        limits.max_open
+        if override.max_concurrent_bookings is None
+        else override.max_concurrent_bookings,
+        limits.max_hours_per_week
+        if override.max_hours_per_week is None
+        else override.max_hours_per_week,
+    )
+
+
 def fair_use_errors(
     *,
     hub: Hub,
@@ -154,44 +181,51 @@ def fair_use_errors(
     end: datetime,
     now: datetime,
     exclude_booking_id: int | None = None,
+    limits: FairUseLimits | None = None,
 ) -> dict[str, list[str]]:
     """At most N open bookings per household, and at most H booked hours per local week.
 
-    A household's ``FairUseOverride`` replaces the hub's N or H where it sets them.
+    ``limits`` (N and H) may be read beforehand, so that a caller holding the hub lock reads
+    only the bookings under it; by default they are read here.
     """
     errors: dict[str, list[str]] = {}
-    max_open = hub.max_concurrent_bookings_per_household
-    max_hours = hub.max_hours_per_week_per_household
-    override = FairUseOverride.objects.filter(household_id=household_id).first()
-    if override is not None:
-        if override.max_concurrent_bookings is not None:
-            max_open = override.max_concurrent_bookings
-        if override.max_hours_per_week is not None:
-            max_hours = override.max_hours_per_week
-    bookings = Booking.objects.filter(household_id=household_id)
+    if limits is None:
+        limits = fair_use_limits(hub=hub, household_id=household_id)
+    max_open, max_hours = limits.max_open, limits.max_hours_per_week
+    weeks = [_week_bounds(hub, start)]
+    while weeks[-1][1] < end:
+        weeks.append(_week_bounds(hub, weeks[-1][1] + timedelta(hours=1)))
+    # One read for both limits: the open bookings, and whatever counts in the weeks touched.
+    counts_open = exclude_booking_id is None
+    wanted = Q(
+        status__in=[*OPEN_STATUSES, BookingStatus.COMPLETED],
+        start__lt=weeks[-1][1],
+        end__gt=weeks[0][0],
+    )
+    if counts_open:
+        wanted |= Q(status__in=OPEN_STATUSES, end__gt=now)
+    rows = Booking.objects.filter(wanted, household_id=household_id)
     if exclude_booking_id is not None:
-        bookings = bookings.exclude(pk=exclude_booking_id)
-    if exclude_booking_id is None:
-        open_count = bookings.filter(status__in=OPEN_STATUSES, end__gt=now).count()
+        rows = rows.exclude(pk=exclude_booking_id)
+    found = list(rows.values_list("start", "end", "status"))
+    if counts_open:
+        open_values = {str(status) for status in OPEN_STATUSES}
+        open_count = sum(1 for _, b_end, status in found if status in open_values and b_end > now)
         if open_count >= max_open:
             errors["non_field_errors"] = [
                 _("Your household already has %(n)s open bookings, the most allowed.")
                 % {"n": max_open}
             ]
     limit = timedelta(hours=max_hours)
-    week_start, week_end = _week_bounds(hub, start)
-    while week_start < end:
-        counted = [
-            (b_start, b_end)
-            for b_start, b_end in bookings.filter(
-                status__in=[*OPEN_STATUSES, BookingStatus.COMPLETED],
-                start__lt=week_end,
-                end__gt=week_start,
-            ).values_list("start", "end")
-        ]
-        counted.append((start, end))
+    counted = [(b_start, b_end) for b_start, b_end, _ in found]
+    counted.append((start, end))
+    for week_start, week_end in weeks:
         used = sum(
-            (elapsed(max(b_start, week_start), min(b_end, week_end)) for b_start, b_end in counted),
+            (
+                elapsed(max(b_start, week_start), min(b_end, week_end))
+                for b_start, b_end in counted
+                if b_start < week_end and b_end > week_start
+            ),
             timedelta(),
         )
         if used > limit:
@@ -200,7 +234,6 @@ def fair_use_errors(
                 % {"hours": max_hours}
             )
             break
-        week_start, week_end = _week_bounds(hub, week_end + timedelta(hours=1))
     return errors
 
 

@@ -104,6 +104,23 @@ def test_fair_use_hours_per_week_boundary(resident, hub, car):
     assert "4 hours per week" in messages["end"][0]
 
 
+def test_fair_use_counts_each_week_a_booking_touches(resident, hub, car):
+    """A booking over Sunday night counts its hours in both local weeks, each on its own."""
+    hub.max_hours_per_week_per_household = 4
+    hub.max_concurrent_bookings_per_household = 5
+    hub.save()
+    monday = datetime(2026, 12, 7, 0, 0, tzinfo=hub.tz)  # the next week starts here
+    book(resident, hub, monday + 2 * H, monday + 5 * H)  # 3 h in the second week
+    # Sunday 22:00 to Monday 01:00: 2 h in the first week, 1 h in the second (4 h: the limit).
+    book(resident, hub, monday - 2 * H, monday + H)
+    messages = errors_of(
+        lambda: book(resident, hub, monday + 10 * H, monday + 10 * H + timedelta(minutes=30))
+    )
+    assert "4 hours per week" in messages["end"][0]
+    # Sunday afternoon counts in the first week only: 2 + 1 h.
+    assert book(resident, hub, monday - 6 * H, monday - 5 * H).pk
+
+
 def test_licence_not_approved_cannot_book(hub, car):
     pending = UserFactory.create(licence_status=LicenceStatus.PENDING)
     expired = UserFactory.create(licence_expires_on=NOW.date() - timedelta(days=1))
