@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import BigIntegerField, Func
+from django.db.models import BigIntegerField, FilteredRelation, Func, Q
 from django.utils import timezone
 
 from sharing import feasibility as fz
@@ -26,7 +26,6 @@ from sharing.models import (
     Booking,
     BookingStatus,
     Hub,
-    MaintenanceBlock,
     Vehicle,
     VehicleStatus,
 )
@@ -292,8 +291,18 @@ vehicle_changed.connect(_on_vehicle_changed, dispatch_uid="sharing-car-rows")
 
 
 def _load_car_rows(hub: Hub, now: datetime) -> list[CarRow]:
-    rows = (
+    # One read: each car joined to its maintenance still to come and to its trip under way
+    # (a car with several of those comes once per combination).
+    joined = (
         Vehicle.objects.filter(hub=hub, status=VehicleStatus.ACTIVE)
+        .annotate(
+            upcoming=FilteredRelation(
+                "maintenance_blocks", condition=Q(maintenance_blocks__end__gt=now)
+            ),
+            trip=FilteredRelation(
+                "bookings", condition=Q(bookings__hub=hub, bookings__status=BookingStatus.ACTIVE)
+            ),
+        )
         .order_by("pk")
         .values_list(
             "pk",
@@ -305,24 +314,33 @@ def _load_car_rows(hub: Hub, now: datetime) -> list[CarRow]:
             "model__seasonal_factor",
             "model__ac_charge_kw",
             "model__max_promised_range_km",
+            "upcoming__pk",
+            "upcoming__start",
+            "upcoming__end",
+            "trip__pk",
+            "trip__end",
+            "trip__expected_km",
+            "trip__promised_range_km",
         )
     )
-    maintenance: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for vehicle_id, m_start, m_end in MaintenanceBlock.objects.filter(
-        vehicle__hub=hub, end__gt=now
-    ).values_list("vehicle_id", "start", "end"):
-        maintenance[vehicle_id].append((m_start, m_end))
-    active = {
-        row[0]: row[1:]
-        for row in Booking.objects.filter(hub=hub, status=BookingStatus.ACTIVE).values_list(
-            "vehicle_id", "pk", "end", "expected_km", "promised_range_km"
-        )
-    }
+    rows: dict[int, tuple[Any, ...]] = {}
+    maintenance: dict[int, dict[int, tuple[datetime, datetime]]] = defaultdict(dict)
+    active: dict[int, tuple[int, datetime, int, int]] = {}
+    for row in joined:
+        pk: int = row[0]
+        m_pk, m_start, m_end, t_pk, t_end, t_expected, t_promised = row[9:]
+        rows.setdefault(pk, row[:9])
+        if m_pk is not None:
+            maintenance[pk][m_pk] = (m_start, m_end)
+        # Two trips at once cannot happen; if the data says so, the one ending last counts.
+        if t_pk is not None and (pk not in active or t_end > active[pk][1]):
+            active[pk] = (t_pk, t_end, t_expected, t_promised)
     reserve = Decimal(hub.reserve_soc_percent) / 100
     # Decimal arithmetic per model once, not per car.
     per_model: dict[tuple[object, ...], tuple[int, int, int, int]] = {}
     result: list[CarRow] = []
-    for pk, plate, soc_kwh, soc_at, battery, consumption, seasonal, charge_kw, max_km in rows:
+    for car in rows.values():
+        pk, plate, soc_kwh, soc_at, battery, consumption, seasonal, charge_kw, max_km = car
         key = (battery, consumption, seasonal, charge_kw)
         if key not in per_model:
             capacity = wh(battery)
@@ -348,7 +366,7 @@ def _load_car_rows(hub: Hub, now: datetime) -> list[CarRow]:
                 max_km,
                 None if soc_kwh is None else wh(soc_kwh),
                 soc_at,
-                tuple(sorted(maintenance[pk])),
+                tuple(sorted(maintenance[pk].values())),
                 trip,
             )
         )
@@ -363,12 +381,27 @@ def car_rows(hub: Hub, now: datetime, *, cached: bool = False) -> list[CarRow]:
     if not cached:
         return _load_car_rows(hub, now)
     # Read the version first: rows loaded after it are at least as new as it says.
-    key = f"sharing:hub:{hub.pk}:cars:{_cars_version(hub.pk)}"
-    rows: list[CarRow] | None = cache.get(key)
-    if rows is None:
-        rows = _load_car_rows(hub, now)
-        cache.set(key, rows, timeout=CAR_CACHE_SECONDS)
-    return rows
+    key = f"sharing:hub:{hub.pk}:car-rows:{_cars_version(hub.pk)}"
+    entry = _local_rows.get(key)
+    if entry is None or entry[0] + CAR_CACHE_SECONDS <= time.time():
+        entry = cache.get(key)
+        if entry is None:
+            entry = (time.time(), _load_car_rows(hub, now))
+            cache.set(key, entry, timeout=CAR_CACHE_SECONDS)
+        _remember(key, entry)
+    return entry[1]
+
+
+# This process's copy of the shared entries, under the same keys (so the same versions) and
+# until the shared entry expires: a hit saves fetching and unpickling every car row.
+_local_rows: dict[str, tuple[float, list[CarRow]]] = {}
+LOCAL_ROWS_KEPT = 64
+
+
+def _remember(key: str, entry: tuple[float, list[CarRow]]) -> None:
+    if len(_local_rows) >= LOCAL_ROWS_KEPT:
+        _local_rows.clear()  # old versions, mostly: the live ones come back on the next read
+    _local_rows[key] = entry
 
 
 def cars_at(
