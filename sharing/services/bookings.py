@@ -21,6 +21,7 @@ from sharing.planning import hub_cars_changed, snapshot
 from sharing.services.rules import (
     cancel_fee,
     fair_use_errors,
+    fair_use_limits,
     merge,
     price_estimate,
     raise_if,
@@ -69,50 +70,83 @@ def booking_create(
     With an ``idempotency_key`` a retried submit returns the booking the first one made.
     Raises ``ValidationError`` (per field) for broken rules and :class:`BookingUnavailable` when no
     assignment of cars can keep every promise including this one.
+
+    Every booking of the hub waits for the lock, so as little as possible happens under it: the
+    rules that do not depend on other bookings, and a first (optimistic) feasibility check on
+    the cached cars, run before it. Under the lock the cars and bookings are read afresh and the
+    check is exact and authoritative; it only has to verify the optimistic witness when nothing
+    that matters changed in between, and searches again when something did.
     """
     now = now or timezone.now()
     expected = promised_range_km if expected_km is None else expected_km
     start, end = start.astimezone(UTC), end.astimezone(UTC)
-    with transaction.atomic():
-        hub = lock_hub(hub)
-        if idempotency_key:
-            earlier = Booking.objects.filter(
-                resident=resident, idempotency_key=idempotency_key
-            ).first()
-            if earlier is not None:
-                return earlier
-        errors = merge(
+    if idempotency_key:
+        earlier = _by_idempotency_key(resident, idempotency_key)
+        if earlier is not None:
+            return earlier
+    raise_if(
+        merge(
             resident_errors(resident=resident, now=now),
             window_errors(hub=hub, start=start, end=end, now=now),
             range_errors(hub=hub, promised_range_km=promised_range_km, expected_km=expected),
         )
-        raise_if(errors)
-        assert resident.household_id is not None
-        raise_if(
-            fair_use_errors(
-                hub=hub, household_id=resident.household_id, start=start, end=end, now=now
+    )
+    household_id = resident.household_id
+    assert household_id is not None
+    # Settings (the hub's rules, the household's limits) count as the request found them; what
+    # other bookings change is read again under the lock.
+    limits = fair_use_limits(hub=hub, household_id=household_id)
+    optimistic = snapshot(hub, now, cached=True).check_new(start, end, promised_range_km, expected)
+    try:
+        with transaction.atomic():
+            hub = lock_hub(hub)
+            raise_if(
+                fair_use_errors(
+                    hub=hub,
+                    household_id=household_id,
+                    start=start,
+                    end=end,
+                    now=now,
+                    limits=limits,
+                )
             )
-        )
-        result = snapshot(hub, now).check_new(start, end, promised_range_km, expected)
-        if not result.feasible:
-            raise BookingUnavailable()
-        booking = Booking.objects.create(
-            resident=resident,
-            household_id=resident.household_id,
-            hub=hub,
-            start=start,
-            end=end,
-            block_start=start - hub.buffer,
-            block_end=end + hub.buffer,
-            promised_range_km=promised_range_km,
-            expected_km=expected,
-            price_estimate=price_estimate(hub=hub, start=start, end=end, expected_km=expected),
-            idempotency_key=idempotency_key or None,
-            created_at=now,
-        )
-        queue_booking_mail("confirmed", booking.pk)
-        announce_booking_changed(hub_id=hub.pk, booking_id=booking.pk, reason="booking created")
+            result = snapshot(hub, now).check_new(
+                start,
+                end,
+                promised_range_km,
+                expected,
+                hint=optimistic.assignment if optimistic.feasible else None,
+            )
+            if not result.feasible:
+                raise BookingUnavailable()
+            booking = Booking.objects.create(
+                resident=resident,
+                household_id=household_id,
+                hub=hub,
+                start=start,
+                end=end,
+                block_start=start - hub.buffer,
+                block_end=end + hub.buffer,
+                promised_range_km=promised_range_km,
+                expected_km=expected,
+                price_estimate=price_estimate(hub=hub, start=start, end=end, expected_km=expected),
+                idempotency_key=idempotency_key or None,
+                created_at=now,
+            )
+            queue_booking_mail("confirmed", booking.pk)
+            announce_booking_changed(hub_id=hub.pk, booking_id=booking.pk, reason="booking created")
+    except (IntegrityError, ValidationError, BookingUnavailable):
+        # The same submit twice at once: the first one's booking now stands in this one's way
+        # (or its key in the unique index). The retry gets that booking, as if it had come later.
+        earlier = _by_idempotency_key(resident, idempotency_key) if idempotency_key else None
+        if earlier is None:
+            raise
+        return earlier
     return booking
+
+
+def _by_idempotency_key(resident: User, key: str) -> Booking | None:
+    return Booking.objects.filter(resident=resident, idempotency_key=key).first()
 
 
 def booking_cancel(*, booking: Booking, now: datetime | None = None) -> Booking:
