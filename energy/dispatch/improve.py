@@ -9,8 +9,9 @@ those vehicles' LPs (flexibility included) with the grid at fixed prices:
 * swap: two free bookings that overlap in time exchange their cars;
 * insert: a booking left null goes to a car (saving the unserved penalty).
 
-Rule 2 is checked before a move is priced; a move whose promise no charging can reach shows up
-as the promise slack's price (or an infeasible LP) and is never taken. Moves are tried in the
+Each car's LP lives in a `CarLP` (kept warm in HiGHS; a trip set is a change of bounds).
+Rule 2 is checked before a move is priced; a move whose promise no charging can reach makes the
+car's LP infeasible and is never taken. Moves are tried in the
 order of a cheap estimate (V2G time kept at the hub, trip energy), first improvement, until the
 time budget ends. The caller re-solves the whole LP for the new assignment and keeps whichever
 checked plan scores better, so the grid coupling the prices leave out can never make it worse.
