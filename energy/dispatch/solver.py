@@ -56,14 +56,20 @@ def solve(
     spent = time.perf_counter() - t0
     budget = t0 + SEARCH_SHARE * time_limit - time.perf_counter() - 1.3 * spent
     if plan is not None and res is not None and budget > max(0.3, 0.5 * spent):
-        better_assignment, info = improve(
-            scn,
-            arr,
-            assignment,
-            plan,
-            deadline=time.perf_counter() + budget,
-            with_duals=len(scn.vehicles) * scn.slots <= STAGED_CELLS,
-        )
+        try:
+            better_assignment, info = improve(
+                scn,
+                arr,
+                assignment,
+                plan,
+                deadline=time.perf_counter() + budget,
+                with_duals=len(scn.vehicles) * scn.slots <= STAGED_CELLS,
+            )
+        except Exception as exc:  # the first plan stands; a search failure must not lose it
+            better_assignment, info = (
+                assignment,
+                f"local search failed ({exc!r}); kept the first plan",
+            )
         notes.append(f"{info} in {time.perf_counter() - t0 - spent:.2f} s")
         if better_assignment != assignment:
             plan2, res2, status2, more2 = _plan_for(

@@ -175,6 +175,21 @@ def test_solver_failure_falls_back_to_a_safe_plan(monkeypatch: pytest.MonkeyPatc
     assert all(x >= 0 for arr in plan.power_kw.values() for x in arr)  # never discharges
 
 
+def test_local_search_failure_keeps_the_first_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    from energy.dispatch import solver as solver_mod
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("HiGHS went away")
+
+    monkeypatch.setattr(solver_mod, "improve", broken)
+    cars = [vehicle("car-1"), vehicle("car-2", max_discharge_kw=11.0)]
+    scn = parse_scenario(scenario(vehicles=cars, bookings=[booking("b1", 20, 30, 80.0)]))
+    plan = solve(scn, time_limit=20.0, compute_bound=False)
+    assert check_plan(scn, plan).valid
+    assert not plan.summary["status"].startswith("FALLBACK")
+    assert any("local search failed" in n for n in plan.summary["notes"])
+
+
 needs_data = pytest.mark.skipif(
     not bench.data_available(), reason="shared data (../shared/data) not found"
 )
