@@ -149,6 +149,8 @@ class Charger(models.Model):
     current_setpoint_kw = models.DecimalField(
         _("current set-point (kW)"), null=True, blank=True, **KW
     )
+    # Last power the charger measured (OCPP MeterValues): positive charging, negative feeding back.
+    measured_power_kw = models.DecimalField(_("measured power (kW)"), null=True, blank=True, **KW)
     # Basic-auth password for the charge point (OCPP security profile 1), stored hashed.
     auth_password_hash = models.CharField(max_length=128, blank=True)
 
