@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
@@ -40,6 +41,7 @@ from energy.models import (
     Site,
 )
 from energy.prices import PriceFileError
+from energy.services.chargers import charger_password_set, charger_password_validate
 from energy.services.prices import prices_import
 from energy.services.replan import replan_request
 from sharing.admin import HubAdmin
@@ -115,8 +117,35 @@ class SiteAdmin(HubScopedAdmin):
     inlines = [PvSystemInline, BaseLoadInline]
 
 
+class ChargerAdminForm(forms.ModelForm[Charger]):
+    """The charger with a write-only field to set or reset its OCPP password."""
+
+    new_password = forms.CharField(
+        label=_("new OCPP password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "The charger connects with its OCPP identity as user name and this password "
+            "(HTTP Basic auth), 16 to 40 characters. Leave empty to keep the current one; "
+            "only a hash is stored."
+        ),
+    )
+
+    class Meta:
+        model = Charger
+        fields = ["bay", "ocpp_id", "protocol", "ac_charge_kw", "ac_discharge_kw", "bidirectional"]
+
+    def clean_new_password(self) -> str:
+        password: str = self.cleaned_data["new_password"]
+        if password:
+            charger_password_validate(password)
+        return password
+
+
 @admin.register(Charger)
 class ChargerAdmin(HubScopedAdmin):
+    form = ChargerAdminForm
     list_display = [
         "ocpp_id",
         "hub",
@@ -138,7 +167,22 @@ class ChargerAdmin(HubScopedAdmin):
     list_select_related = ["bay__hub"]
     search_fields = ["ocpp_id", "bay__label"]
     exclude = ["auth_password_hash"]
-    readonly_fields = ["status", "last_message_at", "current_setpoint_kw"]
+    readonly_fields = [
+        "status",
+        "last_message_at",
+        "current_setpoint_kw",
+        "measured_power_kw",
+        "has_password",
+    ]
+
+    def save_model(self, request: HttpRequest, obj: Charger, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if form.cleaned_data.get("new_password"):
+            charger_password_set(charger=obj, password=form.cleaned_data["new_password"])
+
+    @admin.display(description=_("OCPP password set"), boolean=True)
+    def has_password(self, obj: Charger) -> bool:
+        return bool(obj.auth_password_hash)
 
     @admin.display(description=_("hub"), ordering="bay__hub__name")
     def hub(self, obj: Charger) -> str:
