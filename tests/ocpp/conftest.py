@@ -47,9 +47,9 @@ class RunningServer:
     def url(self, ocpp_id: str) -> str:
         return f"ws://127.0.0.1:{self.port}/ocpp/{ocpp_id}"
 
-    def run(self, coro: Any, timeout: float = 10) -> Any:
-        """Run ``coro`` on the server's loop (e.g. a set-point round) and wait for it."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+    async def on_server(self, coro: Any) -> Any:
+        """Await ``coro`` (e.g. a round of set-points) on the server's own loop."""
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
 
 
 @pytest.fixture

@@ -295,18 +295,10 @@ def test_a_new_live_plan_reaches_connected_chargers(ocpp_server, ocpp_hub):
             first = await cp.next_profile()
             await replan()
             # What the set-point loop does every minute and at each slot boundary:
-            await asyncio.wrap_future(
-                asyncio.run_coroutine_threadsafe(
-                    ocpp_server.system.push_setpoints(only_changes=True), ocpp_server.loop
-                )
-            )
+            await ocpp_server.on_server(ocpp_server.system.push_setpoints(only_changes=True))
             second = await cp.next_profile()
             # Unchanged set-points are not sent again.
-            await asyncio.wrap_future(
-                asyncio.run_coroutine_threadsafe(
-                    ocpp_server.system.push_setpoints(only_changes=True), ocpp_server.loop
-                )
-            )
+            await ocpp_server.on_server(ocpp_server.system.push_setpoints(only_changes=True))
             assert cp.profiles.empty()
             recorded = await eventually_async(
                 lambda: _charger().current_setpoint_kw == Decimal("3.000")
