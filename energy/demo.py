@@ -33,6 +33,8 @@ from sharing.demo import seed_sharing_demo
 from sharing.models import Bay, Hub
 
 DEMO_PASSWORD = "wisselstroom-demo"  # noqa: S105 - printed for the demo, never used in production
+# the demo chargers' OCPP Basic-auth password (`simulate_chargers` uses it by default)
+DEMO_CHARGER_PASSWORD = "wisselstroom-demo-charger"  # noqa: S105 - demo only
 DEMO_INVITATION = "DEMO-WSPR-JOIN"
 HOMES = 122
 RESIDENTS = 40
@@ -129,6 +131,7 @@ def seed_site(hub: Hub) -> Site:
             "fixed_kw": Decimal("2.5"),
         },
     )
+    charger_hash = make_password(DEMO_CHARGER_PASSWORD)  # one hash for all: one password
     for bay in Bay.objects.filter(hub=hub).order_by("label"):
         Charger.objects.get_or_create(
             bay=bay,
@@ -137,6 +140,7 @@ def seed_site(hub: Hub) -> Site:
                 "ac_charge_kw": Decimal("11"),
                 "ac_discharge_kw": Decimal("11") if bay.bidirectional else Decimal("0"),
                 "bidirectional": bay.bidirectional,
+                "auth_password_hash": charger_hash,
             },
         )
     return site

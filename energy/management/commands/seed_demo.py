@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
-from energy.demo import seed_demo
+from energy.demo import DEMO_CHARGER_PASSWORD, seed_demo
 from energy.services.planning import hub_plan
 from energy.services.replan import replans_paused
 
@@ -38,3 +38,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  Resident:     {email}")
         self.stdout.write(f"  Password for all demo log-ins: {logins.password}")
         self.stdout.write(f"  Invitation code to sign up a new resident: {logins.invitation}")
+        self.stdout.write(
+            f"  Chargers: `manage.py run_ocpp`, then `manage.py simulate_chargers`"
+            f" (OCPP password {DEMO_CHARGER_PASSWORD})"
+        )
