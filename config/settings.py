@@ -225,7 +225,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # the ocpp library logs every message it sends and receives at INFO (OCPP_LOG_LEVEL=INFO)
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "ocpp": {"level": env_str("OCPP_LOG_LEVEL", "WARNING")},
+    },
 }
 DISPATCH_HORIZON_SLOTS = env_int("DISPATCH_HORIZON_SLOTS", 192, minimum=4)
 DISPATCH_DEBOUNCE_SECONDS = env_int("DISPATCH_DEBOUNCE_SECONDS", 2, minimum=0)
