@@ -7,6 +7,7 @@ step: two residents taking the last car at the same instant cannot both succeed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from sharing.emails import queue_booking_mail
 from sharing.models import HOLDS_CAR_STATUSES, Booking, BookingStatus, Hub
 from sharing.planning import hub_cars_changed, snapshot
 from sharing.services.rules import (
+    FairUseLimits,
     cancel_fee,
     fair_use_errors,
     fair_use_limits,
@@ -54,6 +56,11 @@ def lock_hub(hub: Hub) -> Hub:
     return Hub.objects.select_for_update().get(pk=hub.pk)
 
 
+def try_lock_hub(hub: Hub) -> Hub | None:
+    """:func:`lock_hub` if nobody holds the lock now; ``None`` instead of waiting."""
+    return Hub.objects.select_for_update(skip_locked=True).filter(pk=hub.pk).first()
+
+
 def booking_create(
     *,
     resident: User,
@@ -71,11 +78,11 @@ def booking_create(
     Raises ``ValidationError`` (per field) for broken rules and :class:`BookingUnavailable` when no
     assignment of cars can keep every promise including this one.
 
-    Every booking of the hub waits for the lock, so as little as possible happens under it: the
-    rules that do not depend on other bookings, and a first (optimistic) feasibility check on
-    the cached cars, run before it. Under the lock the cars and bookings are read afresh and the
-    check is exact and authoritative; it only has to verify the optimistic witness when nothing
-    that matters changed in between, and searches again when something did.
+    Every booking of the hub waits for the lock, so as little as possible happens under it. When
+    another booking holds it, the wait is used for a first (optimistic) feasibility check on the
+    cached cars. Under the lock the cars and bookings are always read afresh and the check is
+    exact and authoritative; it only has to verify the optimistic witness when nothing that
+    matters changed in between, and searches again when something did.
     """
     now = now or timezone.now()
     expected = promised_range_km if expected_km is None else expected_km
@@ -84,6 +91,8 @@ def booking_create(
         earlier = _by_idempotency_key(resident, idempotency_key)
         if earlier is not None:
             return earlier
+    # Settings (the hub's rules, the household's limits) count as the request found them; what
+    # other bookings change is read under the lock.
     raise_if(
         merge(
             resident_errors(resident=resident, now=now),
@@ -93,48 +102,26 @@ def booking_create(
     )
     household_id = resident.household_id
     assert household_id is not None
-    # Settings (the hub's rules, the household's limits) count as the request found them; what
-    # other bookings change is read again under the lock.
     limits = fair_use_limits(hub=hub, household_id=household_id)
-    optimistic = snapshot(hub, now, cached=True).check_new(start, end, promised_range_km, expected)
+    request = _Request(
+        resident, household_id, start, end, promised_range_km, expected, idempotency_key, now
+    )
     try:
         with transaction.atomic():
-            hub = lock_hub(hub)
-            raise_if(
-                fair_use_errors(
-                    hub=hub,
-                    household_id=household_id,
-                    start=start,
-                    end=end,
-                    now=now,
-                    limits=limits,
-                )
-            )
-            result = snapshot(hub, now).check_new(
-                start,
-                end,
-                promised_range_km,
-                expected,
+            locked = try_lock_hub(hub)
+            if locked is not None:
+                return _create_under_lock(locked, request, limits, hint=None)
+        # Another booking of this hub holds the lock: search now rather than wait idle.
+        optimistic = snapshot(hub, now, cached=True).check_new(
+            start, end, promised_range_km, expected
+        )
+        with transaction.atomic():
+            return _create_under_lock(
+                lock_hub(hub),
+                request,
+                limits,
                 hint=optimistic.assignment if optimistic.feasible else None,
             )
-            if not result.feasible:
-                raise BookingUnavailable()
-            booking = Booking.objects.create(
-                resident=resident,
-                household_id=household_id,
-                hub=hub,
-                start=start,
-                end=end,
-                block_start=start - hub.buffer,
-                block_end=end + hub.buffer,
-                promised_range_km=promised_range_km,
-                expected_km=expected,
-                price_estimate=price_estimate(hub=hub, start=start, end=end, expected_km=expected),
-                idempotency_key=idempotency_key or None,
-                created_at=now,
-            )
-            queue_booking_mail("confirmed", booking.pk)
-            announce_booking_changed(hub_id=hub.pk, booking_id=booking.pk, reason="booking created")
     except (IntegrityError, ValidationError, BookingUnavailable):
         # The same submit twice at once: the first one's booking now stands in this one's way
         # (or its key in the unique index). The retry gets that booking, as if it had come later.
@@ -142,6 +129,56 @@ def booking_create(
         if earlier is None:
             raise
         return earlier
+
+
+@dataclass(frozen=True)
+class _Request:
+    resident: User
+    household_id: int
+    start: datetime
+    end: datetime
+    promised_range_km: int
+    expected_km: int
+    idempotency_key: str | None
+    now: datetime
+
+
+def _create_under_lock(
+    hub: Hub, request: _Request, limits: FairUseLimits, *, hint: dict[int, int] | None
+) -> Booking:
+    """The authoritative part of :func:`booking_create`: ``hub`` is locked, everything that
+    other bookings change is read afresh."""
+    start, end, now = request.start, request.end, request.now
+    raise_if(
+        fair_use_errors(
+            hub=hub,
+            household_id=request.household_id,
+            start=start,
+            end=end,
+            now=now,
+            limits=limits,
+        )
+    )
+    promised, expected = request.promised_range_km, request.expected_km
+    result = snapshot(hub, now).check_new(start, end, promised, expected, hint=hint)
+    if not result.feasible:
+        raise BookingUnavailable()
+    booking = Booking.objects.create(
+        resident=request.resident,
+        household_id=request.household_id,
+        hub=hub,
+        start=start,
+        end=end,
+        block_start=start - hub.buffer,
+        block_end=end + hub.buffer,
+        promised_range_km=promised,
+        expected_km=expected,
+        price_estimate=price_estimate(hub=hub, start=start, end=end, expected_km=expected),
+        idempotency_key=request.idempotency_key or None,
+        created_at=now,
+    )
+    queue_booking_mail("confirmed", booking.pk)
+    announce_booking_changed(hub_id=hub.pk, booking_id=booking.pk, reason="booking created")
     return booking
 
 

@@ -1,5 +1,6 @@
-"""booking_create checks first without the hub lock and decides under it: what changed in
-between (another booking, a car leaving service) decides, never the first look."""
+"""While another booking holds the hub lock, booking_create checks first without it and decides
+under it: what changed in between (another booking, a car leaving service) decides, never the
+first look."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -31,9 +32,11 @@ def book(resident, hub, start, km=50, **kw):
 
 @pytest.fixture
 def before_the_lock(monkeypatch):
-    """Run an action right after the optimistic check, before the hub lock is taken."""
+    """Another booking holds the hub lock (so the optimistic check runs); an action runs right
+    after that check, before the lock is taken."""
     actions: list[Callable[[], object]] = []
     real = bookings.snapshot
+    monkeypatch.setattr(bookings, "try_lock_hub", lambda hub: None)
 
     def snapshot_then_act(*args, **kwargs):
         state = real(*args, **kwargs)
@@ -183,3 +186,41 @@ def test_the_same_submit_twice_at_once_books_once(resident, hub, car, frozen):
     assert sorted(code for code, _ in results) in ([200, 201], [201, 201])
     assert len({data["id"] for _, data in results}) == 1
     assert Booking.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_booking_that_finds_the_hub_locked_checks_while_it_waits(
+    resident, hub, car, frozen, monkeypatch
+):
+    looks: list[bool] = []
+    real = bookings.snapshot
+
+    def spy(*args, **kwargs):
+        looks.append(bool(kwargs.get("cached")))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bookings, "snapshot", spy)
+    book(resident, hub, NOW + 3 * H)
+    assert looks == [False]  # nobody else: straight to the lock, one (fresh) look
+
+    held, release = threading.Event(), threading.Event()
+
+    def other_writer():
+        try:
+            with transaction.atomic():
+                bookings.lock_hub(hub)
+                held.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=other_writer)
+    writer.start()
+    held.wait(10)
+    looks.clear()
+    threading.Timer(0.5, release.set).start()
+    booking = book(resident, hub, NOW + 8 * H)
+    writer.join()
+    assert looks == [True, False]  # the optimistic look while waiting, then the fresh one
+    assert booking.pk and Booking.objects.count() == 2
