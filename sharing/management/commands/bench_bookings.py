@@ -1,14 +1,28 @@
 """Load test of availability and booking through the real HTTP stack.
 
 Creates a throwaway PostgreSQL database, migrates it, seeds a hub with 200 cars and 5,000 future
-bookings, starts gunicorn on a free port against it and lets 20 concurrent clients (API tokens,
-``http.client``) each ask for availability and then book what was offered, back to back. Prints
-latencies as the clients see them (with any wait for a free worker) and as the server measured
-them (gunicorn's request time), the feasibility check's own time per booking, and checks
-afterwards (in SQL) that no car is double-booked.
+bookings, starts gunicorn on a free port against it (three sync workers by default, as the
+Dockerfile runs it) and lets 20 concurrent clients (API tokens, ``http.client``) each ask for
+availability and then book what was offered. Three passes:
 
-With Redis (``REDIS_URL``, or the local server if it answers) the workers share the car cache;
-Celery tasks still run in-process, so nothing is queued on a broker others may be using.
+1. *stress*: every client sends its next request as soon as the last one is answered. With 20
+   clients in a closed loop a client's latency is at least 20 / throughput (Little's law), so
+   this pass measures capacity and the server's own time per request under full load.
+2. *user pace*: the same clients with a think time between requests (``--think-ms``), as people
+   click.
+3. *rate sweep*: open loop, each client sends at random (Poisson) times at a fixed total rate,
+   rising step by step; a request's latency counts from when it was due, so a server that falls
+   behind is charged for the wait. The highest rate whose p95 still meets the targets is the
+   sustainable rate.
+
+Each pass prints latencies as the clients see them and as the server measured them (gunicorn's
+request time). Afterwards: the feasibility check's own time per booking, and (in SQL) that no
+car is double-booked.
+
+With Redis (``REDIS_URL``, or the local server if it answers) the server runs as in production:
+the workers share the car cache and Celery tasks (mails, re-plans) are only queued on a broker;
+both use Redis database 15, which no worker consumes, and the benchmark's keys there are deleted
+afterwards. Without Redis tasks run in the request.
 """
 
 from __future__ import annotations
@@ -25,6 +39,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +48,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
+import redis
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
@@ -47,6 +64,9 @@ from sharing.services.rules import floor_to_slot
 
 H = timedelta(hours=1)
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"
+BENCH_REDIS_DB = 15
+TARGET_P95_MS = {"availability": 50.0, "create": 150.0}
+KINDS = (("availability", "GET availability"), ("create", "POST booking"))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -62,6 +82,71 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def meets_targets(times: dict[str, list[float]]) -> bool:
+    return all(
+        times[kind] and percentile(times[kind], 0.95) <= limit
+        for kind, limit in TARGET_P95_MS.items()
+    )
+
+
+@dataclass
+class Pass:
+    """What one pass measured: latencies per kind, as the clients and as the server saw them."""
+
+    label: str
+    client: dict[str, list[float]]
+    server: dict[str, list[float]]
+    codes: dict[str, dict[int, int]]
+    wall: float
+
+    @property
+    def rate(self) -> float:
+        return sum(len(v) for v in self.client.values()) / self.wall
+
+
+class Pacer:
+    """When a client sends its next request, and from when its latency counts.
+
+    Closed loop (``think_ms``): a pause after each answer, latency from the send. Open loop
+    (``rate``, requests per second for this client): Poisson send times fixed in advance,
+    latency from when the request was due, so time spent waiting for the previous answer counts.
+    """
+
+    def __init__(
+        self,
+        seed: int,
+        *,
+        think_ms: float = 0,
+        rate: float | None = None,
+        requests: int | None = None,
+        seconds: float | None = None,
+    ) -> None:
+        self.rng = random.Random(seed)
+        self.think_ms, self.rate = think_ms, rate
+        self.requests, self.seconds = requests, seconds
+        self.began = time.perf_counter()
+        self.due = self.began
+        self.sent = 0
+
+    def more(self) -> bool:
+        if self.requests is not None and self.sent >= self.requests:
+            return False
+        return self.seconds is None or time.perf_counter() - self.began < self.seconds
+
+    def wait(self) -> float:
+        """Sleeps until the next request is due; returns the moment its latency counts from."""
+        self.sent += 1
+        if self.rate is None:
+            if self.think_ms:
+                time.sleep(self.rng.uniform(0, 2 * self.think_ms) / 1000)
+            return time.perf_counter()
+        self.due += self.rng.expovariate(self.rate)
+        delay = self.due - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        return self.due
+
+
 class Command(BaseCommand):
     help = "Benchmark availability and booking over HTTP against a throwaway database."
 
@@ -69,15 +154,28 @@ class Command(BaseCommand):
         parser.add_argument("--vehicles", type=int, default=200)
         parser.add_argument("--bookings", type=int, default=5000)
         parser.add_argument("--clients", type=int, default=20)
-        parser.add_argument("--requests", type=int, default=30, help="per client")
+        parser.add_argument(
+            "--requests", type=int, default=30, help="per client, in the stress and pace passes"
+        )
         parser.add_argument(
             "--think-ms",
             type=int,
-            default=0,
-            help="mean pause of a client between two requests (0: back to back, a stress test)",
+            default=1000,
+            help="mean pause between two requests of a client in the user-pace pass (0: skip it)",
         )
-        parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-        parser.add_argument("--threads", type=int, default=4, help="threads per worker (gthread)")
+        parser.add_argument(
+            "--rates",
+            default="auto",
+            help="total requests/s of the open-loop sweep, comma-separated; 'auto': steps of "
+            "10/s up to the stress pass's throughput, stopping at the first that misses; "
+            "'none': skip the sweep",
+        )
+        parser.add_argument("--step-seconds", type=float, default=12, help="per sweep step")
+        # As the Dockerfile and docker-compose.yml run it: three sync workers.
+        parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+        parser.add_argument(
+            "--threads", type=int, default=1, help="threads per worker (more than 1: gthread)"
+        )
         parser.add_argument("--database", default="wisselstroom_bench")
         parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
 
@@ -199,16 +297,23 @@ class Command(BaseCommand):
             "SECRET_KEY": secrets.token_urlsafe(48),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "LOG_LEVEL": "WARNING",
+            "EMAIL_URL": "locmem://",
         }
         env.pop("REDIS_URL", None)
-        redis_url = os.environ.get("REDIS_URL") or LOCAL_REDIS
+        redis_url = (os.environ.get("REDIS_URL") or LOCAL_REDIS).rsplit("/", 1)[0]
+        bench_redis: str | None = None
+        prefix = f"bench-{name}-{port}"
         if self._answers(redis_url):
-            env["REDIS_URL"] = redis_url
-            env["CACHE_KEY_PREFIX"] = f"bench-{name}-{port}"
-            self.stdout.write(f"car cache: Redis {redis_url}")
+            bench_redis = f"{redis_url}/{BENCH_REDIS_DB}"
+            env["REDIS_URL"] = bench_redis
+            env["CACHE_KEY_PREFIX"] = prefix
+            env["CELERY_TASK_ALWAYS_EAGER"] = "false"
+            self.stdout.write(
+                f"Redis {bench_redis}: shared car cache; mails and re-plans queued, not run"
+            )
         else:
-            self.stdout.write("car cache: per process (no Redis)")
-        env["CELERY_TASK_ALWAYS_EAGER"] = "true"
+            env["CELERY_TASK_ALWAYS_EAGER"] = "true"
+            self.stdout.write("no Redis: car cache per process; mails and re-plans in the request")
         log_path = Path(tempfile.gettempdir()) / f"bench_bookings_{port}.log"
         self.access_path = Path(tempfile.gettempdir()) / f"bench_bookings_{port}.access.log"
         self.stdout.write(f"gunicorn log: {log_path}, requests: {self.access_path}")
@@ -242,14 +347,79 @@ class Command(BaseCommand):
             stdout=subprocess.DEVNULL,
             stderr=log,
         )
+        passes: list[Pass] = []
+        sweep: list[tuple[float, Pass]] = []
         try:
             self._wait_for(port)
-            timings = self._load(opts, port, tokens, now)
+            base = floor_to_slot(hub, now) + timedelta(days=1)
+            stress = self._pass(
+                "stress: back to back (closed loop, no think time)",
+                opts,
+                port,
+                tokens,
+                base,
+                lambda i: Pacer(1000 + i, requests=opts["requests"]),
+                seed=0,
+            )
+            passes.append(stress)
+            if opts["think_ms"]:
+                passes.append(
+                    self._pass(
+                        f"user pace: think time {opts['think_ms']} ms mean (0 to "
+                        f"{2 * opts['think_ms']} ms) between requests",
+                        opts,
+                        port,
+                        tokens,
+                        base,
+                        lambda i: Pacer(
+                            2000 + i, think_ms=opts["think_ms"], requests=opts["requests"]
+                        ),
+                        seed=100,
+                    )
+                )
+            sweep = self._sweep(opts, port, tokens, base, stress.rate)
         finally:
             server.terminate()
             server.wait(timeout=30)
             log.close()
-        self._report(opts, hub, now, timings)
+            if bench_redis is not None:
+                self._clean_redis(bench_redis, prefix)
+        self._report(opts, hub, now, passes, sweep)
+
+    def _sweep(
+        self, opts: dict[str, Any], port: int, tokens: list[str], base: Any, capacity: float
+    ) -> list[tuple[float, Pass]]:
+        """Open-loop steps of rising total rate; 'auto' stops at the first step that misses."""
+        spec = opts["rates"].strip().lower()
+        if spec in ("", "none", "0"):
+            return []
+        auto = spec == "auto"
+        if auto:
+            rates = [10.0 * k for k in range(1, max(1, int(capacity // 10)) + 1)]
+        else:
+            rates = [float(r) for r in spec.split(",") if r.strip()]
+        steps: list[tuple[float, Pass]] = []
+        for step, rate in enumerate(rates):
+
+            def pacer(index: int, step: int = step, rate: float = rate) -> Pacer:
+                per_client = rate / opts["clients"]
+                return Pacer(
+                    3000 + 100 * step + index, rate=per_client, seconds=opts["step_seconds"]
+                )
+
+            measured = self._pass(
+                f"open loop at {rate:.0f} requests/s",
+                opts,
+                port,
+                tokens,
+                base,
+                pacer,
+                seed=200 + 100 * step,
+            )
+            steps.append((rate, measured))
+            if auto and not meets_targets(measured.client):
+                break
+        return steps
 
     @staticmethod
     def _answers(url: str) -> bool:
@@ -262,10 +432,27 @@ class Command(BaseCommand):
         except OSError:
             return False
 
-    def _server_times(self) -> dict[str, list[float]]:
-        """Milliseconds per request as gunicorn measured them (no wait for a free worker)."""
+    @staticmethod
+    def _clean_redis(url: str, prefix: str) -> None:
+        """Delete what the benchmark's server left in its Redis database: its queues (nobody
+        consumed them), re-plan counters and cache entries."""
+        client = redis.Redis.from_url(url)
+        keys = [
+            *client.scan_iter(f"{prefix}:*"),
+            *client.scan_iter("wisselstroom:hub:*"),
+            *client.scan_iter("_kombu.binding.*"),
+        ]
+        client.delete(*keys, "default", "dispatch", "unacked", "unacked_index", "unacked_mutex")
+        client.close()
+
+    def _access_lines(self) -> int:
+        return len(self.access_path.read_text().splitlines())
+
+    def _server_times(self, skip: int) -> dict[str, list[float]]:
+        """Milliseconds per request as gunicorn measured them (no wait for a free worker), from
+        line ``skip`` of the access log on."""
         times: dict[str, list[float]] = {"availability": [], "create": []}
-        for line in self.access_path.read_text().splitlines():
+        for line in self.access_path.read_text().splitlines()[skip:]:
             parts = line.split()
             if len(parts) != 4:
                 continue
@@ -288,17 +475,29 @@ class Command(BaseCommand):
                 time.sleep(0.3)
         raise SystemExit("gunicorn did not come up")
 
-    def _load(
-        self, opts: dict[str, Any], port: int, tokens: list[str], now: Any
-    ) -> dict[str, list[float]]:
+    def _pass(
+        self,
+        label: str,
+        opts: dict[str, Any],
+        port: int,
+        tokens: list[str],
+        base: Any,
+        pacer_for: Callable[[int], Pacer],
+        *,
+        seed: int,
+    ) -> Pass:
+        self.stdout.write(f"pass: {label} ...")
+        skip = self._access_lines()
         timings: dict[str, list[float]] = {"availability": [], "create": []}
         codes: dict[str, dict[int, int]] = {"availability": {}, "create": {}}
         lock = threading.Lock()
-        barrier = threading.Barrier(opts["clients"])
-        base = floor_to_slot(Hub(time_zone="Europe/Amsterdam"), now) + timedelta(days=1)
+        released: list[float] = []
+        barrier = threading.Barrier(
+            opts["clients"], action=lambda: released.append(time.perf_counter())
+        )
 
         def client(index: int) -> None:
-            rng = random.Random(index)
+            rng = random.Random(seed + index)  # the windows asked for
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             headers = {
                 "Authorization": f"Token {tokens[index % len(tokens)]}",
@@ -309,18 +508,13 @@ class Command(BaseCommand):
                 conn.request("GET", "/api/hubs/", headers=headers)
                 conn.getresponse().read()
             barrier.wait()
-
-            pauses = random.Random(1000 + index)  # the windows stay the same with pauses
-
-            def think() -> None:
-                if opts["think_ms"]:
-                    time.sleep(pauses.uniform(0, 2 * opts["think_ms"]) / 1000)
+            pacer = pacer_for(index)
 
             def timed(kind: str, method: str, url: str, body: str | None = None) -> Any:
                 # Creates carry an idempotency key, so a retry can never book twice.
                 sent = {**headers, "Idempotency-Key": secrets.token_hex(8)} if body else headers
+                began = pacer.wait()
                 for attempt in (1, 2):
-                    began = time.perf_counter()
                     try:
                         conn.request(method, url, body=body, headers=sent)
                         response = conn.getresponse()
@@ -338,9 +532,8 @@ class Command(BaseCommand):
                 return json.loads(data) if response.status == 200 else None
 
             # A resident looks a window up and books it if offered (or the first nearby window),
-            # then the next one: ``requests`` requests in all, back to back.
-            done = 0
-            while done < opts["requests"]:
+            # then the next one, as long as the pacer lets the client go on.
+            while pacer.more():
                 start = base + timedelta(days=rng.randint(0, 58), hours=rng.randint(7, 18))
                 end = start + timedelta(hours=rng.randint(1, 4))
                 km = rng.choice([20, 50, 100, 200])
@@ -348,10 +541,8 @@ class Command(BaseCommand):
                     f"/api/availability/?hub=bench&start={start.isoformat()}"
                     f"&end={end.isoformat()}&range_km={km}"
                 ).replace("+", "%2B")
-                think()
                 answer = timed("availability", "GET", query)
-                done += 1
-                if answer is None or done >= opts["requests"]:
+                if answer is None or not pacer.more():
                     continue
                 if not answer["available"]:
                     if not answer["suggestions"]:
@@ -363,25 +554,48 @@ class Command(BaseCommand):
                 body = json.dumps(
                     {"hub": "bench", "start": start_text, "end": end_text, "promised_range_km": km}
                 )
-                think()
                 timed("create", "POST", "/api/bookings/", body)
-                done += 1
             conn.close()
 
         threads = [threading.Thread(target=client, args=(i,)) for i in range(opts["clients"])]
-        began = time.perf_counter()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        self.wall = time.perf_counter() - began
-        self.codes = codes
-        return timings
+        wall = time.perf_counter() - released[0]  # from the end of the warm-up
+        time.sleep(0.3)  # the workers' last access-log lines
+        return Pass(label, timings, self._server_times(skip), codes, wall)
 
     # --- afterwards ----------------------------------------------------------------------------
 
+    def _table(self, measured: Pass) -> None:
+        out = self.stdout.write
+        out(f"{'operation':<26}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}  status")
+        for kind, label in KINDS:
+            values = measured.client[kind]
+            status = ", ".join(f"{k}: {v}" for k, v in sorted(measured.codes[kind].items()))
+            out(
+                f"{label + ' (client)':<26}{len(values):>6}{percentile(values, 0.5):>10.1f}"
+                f"{percentile(values, 0.95):>10.1f}{max(values, default=0):>10.1f}  {status}"
+            )
+            values = measured.server[kind]
+            out(
+                f"{'  in the server':<26}{len(values):>6}{percentile(values, 0.5):>10.1f}"
+                f"{percentile(values, 0.95):>10.1f}{max(values, default=0):>10.1f}"
+            )
+        for where, times in (("client", measured.client), ("server", measured.server)):
+            out(
+                f"targets (availability p95 <= 50 ms, create p95 <= 150 ms) as the {where} "
+                f"measures: {'met' if meets_targets(times) else 'MISSED'}"
+            )
+
     def _report(
-        self, opts: dict[str, Any], hub: Hub, now: Any, timings: dict[str, list[float]]
+        self,
+        opts: dict[str, Any],
+        hub: Hub,
+        now: Any,
+        passes: list[Pass],
+        sweep: list[tuple[float, Pass]],
     ) -> None:
         rng = random.Random(99)
         check_ms, solver_ms, sizes = [], [], []
@@ -426,31 +640,59 @@ class Command(BaseCommand):
             )
             overlaps = cursor.fetchone()[0]
         total = Booking.objects.filter(hub=hub).count()
-        line = "-" * 64
+        line = "-" * 78
         out = self.stdout.write
         out(line)
         out(
             f"{opts['vehicles']} vehicles, {opts['bookings']} seeded bookings, "
-            f"{opts['clients']} clients x {opts['requests']} requests, "
-            f"think {opts['think_ms']} ms, gunicorn -w {opts['workers']} --threads "
-            f"{opts['threads']}, wall {self.wall:.1f} s, "
-            f"{(len(timings['availability']) + len(timings['create'])) / self.wall:.0f} requests/s"
+            f"{opts['clients']} clients, gunicorn -w {opts['workers']} "
+            + (f"--threads {opts['threads']}" if opts["threads"] > 1 else "(sync)")
+            + "; targets: availability p95 <= 50 ms, create p95 <= 150 ms"
         )
+        for number, measured in enumerate(passes, 1):
+            out(line)
+            sent = sum(len(v) for v in measured.client.values())
+            out(f"pass {number}, {measured.label}")
+            out(f"  {sent} requests in {measured.wall:.1f} s: {measured.rate:.0f} requests/s")
+            if number == 1:
+                out(
+                    f"  (Little's law: {opts['clients']} clients that never pause wait at least "
+                    f"{opts['clients']} / {measured.rate:.0f} s = "
+                    f"{1000 * opts['clients'] / measured.rate:.0f} ms per request on average)"
+                )
+            self._table(measured)
+        if sweep:
+            out(line)
+            out(
+                f"pass {len(passes) + 1}, rate sweep: open loop, {opts['clients']} clients with "
+                f"Poisson send times, {opts['step_seconds']:.0f} s per step; latency counts from "
+                "when a request was due"
+            )
+            out(
+                f"{'rate/s':>7}{'achieved':>9}  {'availability p95 ms':>22}  "
+                f"{'create p95 ms':>22}  targets"
+            )
+            out(f"{'':>18}{'client':>11}{'server':>11}  {'client':>11}{'server':>11}")
+            for rate, step in sweep:
+                a_c, a_s = step.client["availability"], step.server["availability"]
+                c_c, c_s = step.client["create"], step.server["create"]
+                out(
+                    f"{rate:>7.0f}{step.rate:>9.1f}  {percentile(a_c, 0.95):>11.1f}"
+                    f"{percentile(a_s, 0.95):>11.1f}  {percentile(c_c, 0.95):>11.1f}"
+                    f"{percentile(c_s, 0.95):>11.1f}  "
+                    f"{'met' if meets_targets(step.client) else 'MISSED'}"
+                )
+            held = [rate for rate, step in sweep if meets_targets(step.client)]
+            if not held:
+                out("sustainable rate: below the first step (targets missed at every rate)")
+            else:
+                best = max(held)
+                last = " (the highest step tried)" if best == sweep[-1][0] else ""
+                out(
+                    f"sustainable rate: {best:.0f} requests/s with both p95 targets met as the "
+                    f"clients measure{last}"
+                )
         out(line)
-        out(f"{'operation':<26}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}  status")
-        server = self._server_times()
-        for kind, label in (("availability", "GET availability"), ("create", "POST booking")):
-            values = timings[kind]
-            status = ", ".join(f"{k}: {v}" for k, v in sorted(self.codes[kind].items()))
-            out(
-                f"{label + ' (client)':<26}{len(values):>6}{percentile(values, 0.5):>10.1f}"
-                f"{percentile(values, 0.95):>10.1f}{max(values, default=0):>10.1f}  {status}"
-            )
-            values = server[kind]
-            out(
-                f"{'  in the server':<26}{len(values):>6}{percentile(values, 0.5):>10.1f}"
-                f"{percentile(values, 0.95):>10.1f}{max(values, default=0):>10.1f}"
-            )
         out(
             f"{'feasibility check (+DB)':<26}{len(check_ms):>6}{percentile(check_ms, 0.5):>10.1f}"
             f"{percentile(check_ms, 0.95):>10.1f}{max(check_ms):>10.1f}  "
@@ -466,12 +708,3 @@ class Command(BaseCommand):
             f"({'feasible' if witness.feasible else 'INFEASIBLE'}, {witness.method}); "
             f"all bound to the witness; overlapping blocks per SQL: {overlaps}"
         )
-        for where, measured in (("client", timings), ("server", server)):
-            met = (
-                percentile(measured["availability"], 0.95) <= 50
-                and percentile(measured["create"], 0.95) <= 150
-            )
-            out(
-                f"targets (availability p95 <= 50 ms, create p95 <= 150 ms) as the {where} "
-                f"measures: {'met' if met else 'MISSED'}"
-            )
