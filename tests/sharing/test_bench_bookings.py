@@ -39,3 +39,14 @@ def test_targets_need_both_kinds_and_both_p95_within_limits():
     assert meets_targets(fast)
     assert not meets_targets({**fast, "create": [100.0] * 18 + [200.0] * 2})
     assert not meets_targets({**fast, "create": []})
+
+
+def test_open_loop_sends_nothing_due_after_its_time():
+    """Otherwise a slow rate's last request, due well after the step, stretches the step and
+    understates the rate achieved."""
+    pacer = Pacer(4, rate=20.0, seconds=0.3)
+    dues = []
+    while pacer.more():
+        dues.append(pacer.wait())
+    assert dues and all(due - pacer.began < 0.3 for due in dues)
+    assert time.perf_counter() - pacer.began < 0.35

@@ -126,12 +126,26 @@ class Pacer:
         self.requests, self.seconds = requests, seconds
         self.began = time.perf_counter()
         self.due = self.began
+        self.upcoming: float | None = None
         self.sent = 0
 
     def more(self) -> bool:
+        """Whether the client sends another request: within its count, and (open loop) due
+        within its time."""
         if self.requests is not None and self.sent >= self.requests:
             return False
-        return self.seconds is None or time.perf_counter() - self.began < self.seconds
+        if self.seconds is None:
+            return True
+        if self.rate is None:
+            return time.perf_counter() - self.began < self.seconds
+        return self._next_due() - self.began < self.seconds
+
+    def _next_due(self) -> float:
+        # Drawn once, so that the request sent is the one more() saw due in time.
+        if self.upcoming is None:
+            assert self.rate is not None
+            self.upcoming = self.due + self.rng.expovariate(self.rate)
+        return self.upcoming
 
     def wait(self) -> float:
         """Sleeps until the next request is due; returns the moment its latency counts from."""
@@ -140,11 +154,12 @@ class Pacer:
             if self.think_ms:
                 time.sleep(self.rng.uniform(0, 2 * self.think_ms) / 1000)
             return time.perf_counter()
-        self.due += self.rng.expovariate(self.rate)
-        delay = self.due - time.perf_counter()
+        due = self._next_due()
+        self.due, self.upcoming = due, None
+        delay = due - time.perf_counter()
         if delay > 0:
             time.sleep(delay)
-        return self.due
+        return due
 
 
 class Command(BaseCommand):
