@@ -89,6 +89,39 @@ def ocpp_server(transactional_db, fast_hashing, replans) -> Iterator[RunningServ
         loop.close()
 
 
+def in_fresh_thread(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` in a thread of its own, its result or exception returned here.
+
+    A charge point's scenario (``asyncio.run``) and the commands that start an event loop need a
+    thread without one: Playwright's sync API (tests/browser, a session fixture) leaves an event
+    loop running in the main thread for the rest of the session. The thread's own database
+    connection is closed before it ends, so the test database can be dropped afterwards.
+    """
+    from django.db import connections
+
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["result"] = fn(*args, **kwargs)
+        except BaseException as exc:
+            box["error"] = exc
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=target, name="ocpp-test-client")
+    thread.start()
+    thread.join(120)
+    if "error" in box:
+        raise box["error"]
+    return box.get("result")
+
+
+def run(coro: Any) -> Any:
+    """``asyncio.run(coro)`` in a fresh thread (see :func:`in_fresh_thread`)."""
+    return in_fresh_thread(asyncio.run, coro)
+
+
 def eventually(check: Callable[[], Any], timeout: float = 5.0) -> Any:
     """Poll ``check`` until it returns something truthy (the server works in its own thread)."""
     deadline = time.monotonic() + timeout

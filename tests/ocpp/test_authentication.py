@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
@@ -11,7 +9,7 @@ from websockets.headers import build_authorization_basic
 from websockets.typing import Subprotocol
 
 from energy.models import Charger, ChargerStatus
-from tests.ocpp.conftest import PASSWORD, charge_point
+from tests.ocpp.conftest import PASSWORD, charge_point, run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,7 +26,7 @@ def _status_of_refused_handshake(server, path: str, headers: dict[str, str]) -> 
                 pass
         return refused.value.response
 
-    response = asyncio.run(attempt())
+    response = run(attempt())
     assert b"Traceback" not in response.body
     return response.status_code
 
@@ -76,4 +74,4 @@ def test_the_right_password_connects_with_the_newest_common_protocol(ocpp_server
         async with charge_point(ocpp_server, "ocpphub-B00", "ocpp2.0.1") as cp:
             return cp._connection.subprotocol
 
-    assert asyncio.run(scenario()) == "ocpp2.0.1"
+    assert run(scenario()) == "ocpp2.0.1"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -17,6 +16,7 @@ from energy.scenario import floor_to_slot
 from sharing.models import Vehicle
 from tests.factories import current_plan
 from tests.ocpp.conftest import charge_point, eventually, eventually_async
+from tests.ocpp.conftest import run as run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -79,7 +79,7 @@ def test_ocpp16_boot_status_meter_values_and_disconnect(ocpp_server, ocpp_hub):
             heartbeat = await cp.call(call16.Heartbeat())
             return boot, heartbeat, await _read_charger()
 
-    boot, heartbeat, charger = asyncio.run(scenario())
+    boot, heartbeat, charger = run_async(scenario())
 
     assert boot.status == "Accepted"
     assert boot.interval > 0
@@ -113,7 +113,7 @@ def test_ocpp16_whole_station_status_only_counts_when_it_is_out_of_order(ocpp_se
                 seen.append(await _status())
         return seen
 
-    assert asyncio.run(scenario()) == [
+    assert run_async(scenario()) == [
         ChargerStatus.OCCUPIED,
         ChargerStatus.OCCUPIED,
         ChargerStatus.FAULTED,
@@ -139,7 +139,7 @@ def test_ocpp16_transaction_gets_an_id_and_marks_the_bay_occupied(ocpp_server, o
             )
             return started, status, stopped
 
-    started, status, stopped = asyncio.run(scenario())
+    started, status, stopped = run_async(scenario())
 
     assert started.id_tag_info["status"] == "Accepted"
     assert started.transaction_id > 0
@@ -196,7 +196,7 @@ def test_ocpp201_boot_status_meter_values_and_transaction(ocpp_server, ocpp_hub)
             )
             return boot, occupied, event, await _read_charger()
 
-    boot, occupied, event, charger = asyncio.run(scenario())
+    boot, occupied, event, charger = run_async(scenario())
 
     assert boot.status == "Accepted"
     assert occupied == ChargerStatus.OCCUPIED
@@ -230,7 +230,7 @@ def test_after_boot_the_charger_gets_the_live_plans_power_for_this_slot(
             recorded = await eventually_async(lambda: _charger().current_setpoint_kw == told_kw)
             return profile, recorded
 
-    profile, recorded = asyncio.run(scenario())
+    profile, recorded = run_async(scenario())
 
     watts = float(told_kw * 1000)
     if protocol == "ocpp1.6":
@@ -267,7 +267,7 @@ def test_a_bay_the_plan_leaves_out_is_held_at_zero(ocpp_server, ocpp_hub):
             )
             return profile, recorded
 
-    profile, recorded = asyncio.run(scenario())
+    profile, recorded = run_async(scenario())
 
     assert profile["charging_schedule"][0]["charging_schedule_period"][0]["limit"] == 0
     assert recorded
@@ -280,7 +280,7 @@ def test_without_a_live_plan_nothing_is_sent(ocpp_server, ocpp_hub):
             with pytest.raises(TimeoutError):
                 await cp.next_profile(timeout=1.0)
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
     assert _charger().current_setpoint_kw is None
 
@@ -305,7 +305,7 @@ def test_a_new_live_plan_reaches_connected_chargers(ocpp_server, ocpp_hub):
             )
             return first, second, recorded
 
-    first, second, recorded = asyncio.run(scenario())
+    first, second, recorded = run_async(scenario())
 
     limit = lambda p: p["charging_schedule"][0]["charging_schedule_period"][0]["limit"]  # noqa: E731
     assert (limit(first), limit(second)) == (7500, 3000)

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from energy.models import Charger
 from tests.energy.conftest import make_hub
+from tests.ocpp.conftest import in_fresh_thread
 
 NEW = "new-bay-password-0042"
 
@@ -115,7 +116,7 @@ def test_command_bad_input_is_one_line_and_exit_2(charger, monkeypatch, ocpp_id,
 
 def test_run_ocpp_refuses_a_bad_port_or_a_taken_one_with_exit_2():
     with pytest.raises(CommandError) as bad:
-        call_command("run_ocpp", "--port", "70000")
+        in_fresh_thread(call_command, "run_ocpp", "--port", "70000")
     assert bad.value.returncode == 2
 
     with socket.socket() as taken:
@@ -123,6 +124,6 @@ def test_run_ocpp_refuses_a_bad_port_or_a_taken_one_with_exit_2():
         taken.listen()
         port = taken.getsockname()[1]
         with pytest.raises(CommandError) as busy:
-            call_command("run_ocpp", "--port", str(port))
+            in_fresh_thread(call_command, "run_ocpp", "--port", str(port))
     assert busy.value.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in str(busy.value)

@@ -11,7 +11,7 @@ from energy.models import ChargeLevelReading, Charger, ChargerStatus, ReadingSou
 from energy.scenario import floor_to_slot
 from sharing.models import Vehicle
 from tests.factories import current_plan
-from tests.ocpp.conftest import PASSWORD, eventually
+from tests.ocpp.conftest import PASSWORD, eventually, in_fresh_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,7 +30,7 @@ def _simulate(server, hub, **kw) -> str:
         "limit": 2,
         **kw,
     }
-    call_command("simulate_chargers", stdout=out, **options)
+    in_fresh_thread(call_command, "simulate_chargers", stdout=out, **options)
     return out.getvalue()
 
 
@@ -66,8 +66,13 @@ def test_wrong_password_exits_2_with_one_line(ocpp_server, ocpp_hub):
 
 def test_unreachable_central_system_exits_2(ocpp_hub):
     with pytest.raises(CommandError) as err:
-        call_command(
-            "simulate_chargers", hub=ocpp_hub.slug, url="ws://127.0.0.1:9/ocpp", rounds=1, limit=1
+        in_fresh_thread(
+            call_command,
+            "simulate_chargers",
+            hub=ocpp_hub.slug,
+            url="ws://127.0.0.1:9/ocpp",
+            rounds=1,
+            limit=1,
         )
     assert err.value.returncode == 2
     assert "cannot reach" in str(err.value)
