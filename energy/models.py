@@ -358,7 +358,7 @@ class DispatchRun(models.Model):
     slots = models.PositiveIntegerField()
     scenario = models.JSONField()
     plan = models.JSONField(null=True, blank=True)
-    solver = models.CharField(max_length=40, blank=True)
+    solver = models.CharField(max_length=80, blank=True)
     solver_status = models.CharField(max_length=40, blank=True)
     solver_seconds = models.FloatField(null=True, blank=True)
     score_eur = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)

@@ -80,7 +80,7 @@ def hub_plan(
     run.solver_seconds = time.perf_counter() - began
     run.plan = plan.to_json_dict()
     summary: dict[str, Any] = plan.summary or {}
-    run.solver = str(summary.get("solver", ""))[:40]
+    run.solver = str(summary.get("solver", ""))[:80]
     run.solver_status = str(summary.get("status", ""))[:40]
     run.fallback_used = bool(summary.get("fallback", False))
     bound = summary.get("bound")
