@@ -16,7 +16,6 @@ changes bounds, which dual simplex re-solves from the last basis (~10x faster on
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import highspy
 import numpy as np
@@ -28,8 +27,7 @@ from .scenario import Booking, Scenario, trip_need_kwh
 
 class CarLP:
     def __init__(self, scn: Scenario, arr: Arrays, i: int, prices: FloatArr) -> None:
-        ex: dict[str, Any] = {}
-        build_and_solve(
+        res = build_and_solve(
             scn,
             arr,
             "fixed",
@@ -38,24 +36,18 @@ class CarLP:
             coupled=np.zeros(arr.n, dtype=bool),
             flex_coupled=np.zeros(arr.n, dtype=bool),
             only=[i],
-            export=ex,
+            export=True,
         )
-        lb, ub, obj, rlo, rhi, mat = ex["model"]
-        self.const = float(ex["const"])
-        self.cols = [ex[k] for k in ("cu", "du", "fu", "fd") if ex[k] is not None]
-        self.soc = ex["soc"]
-        self.dyn = ex["dyn"]
-        self.floor_row = ex["floor_row"]
-        self.cap_row = ex["cap_row"]
+        assert res.exported is not None
+        self.model = m = res.exported
         self.vehicle = scn.vehicles[i]
         self.n = arr.n
-        self.base = (lb, ub, rlo, rhi)
-        self.loaded = tuple(a.copy() for a in self.base)
-        csc = mat.tocsc()
+        self.loaded = (m.lb, m.ub, m.row_lo, m.row_hi)
+        csc = m.matrix.tocsc()
         lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = len(lb), len(rlo)
-        lp.col_cost_, lp.col_lower_, lp.col_upper_ = obj, lb, ub
-        lp.row_lower_, lp.row_upper_ = rlo, rhi
+        lp.num_col_, lp.num_row_ = len(m.lb), len(m.row_lo)
+        lp.col_cost_, lp.col_lower_, lp.col_upper_ = m.obj, m.lb, m.ub
+        lp.row_lower_, lp.row_upper_ = m.row_lo, m.row_hi
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_ = csc.indptr
         lp.a_matrix_.index_ = csc.indices
@@ -65,35 +57,37 @@ class CarLP:
         self.h.setOptionValue("threads", 1)
         self.h.passModel(lp)
 
-    def bounds(self, trips: Iterable[Booking]) -> tuple[FloatArr, ...]:
+    def bounds(self, trips: Iterable[Booking]) -> tuple[FloatArr, FloatArr, FloatArr, FloatArr]:
         """Column and row bounds of the car's LP with these trips."""
-        lb, ub, rlo, rhi = (a.copy() for a in self.base)
-        v, n = self.vehicle, self.n
+        m, v, n = self.model, self.vehicle, self.n
+        lb, ub, rlo, rhi = m.lb.copy(), m.ub.copy(), m.row_lo.copy(), m.row_hi.copy()
         for b in trips:
             s, e = b.start_slot, b.end_slot
-            for grid in self.cols:
+            for grid in m.power:
                 idx = grid[0, s:e]
                 ub[idx[idx >= 0]] = 0.0
-            r = self.dyn[0, s]
+            r = m.balance[0, s]
             if r >= 0:
                 drop = b.expected_km * v.consumption_kwh_per_km
                 rlo[r] -= drop
                 rhi[r] -= drop
             inner = list(range(s + 1, e)) + ([n] if e == n else [])
             if inner:
-                col = self.soc[0, inner]
+                col = m.soc[0, inner]
                 col = col[col >= 0]
                 lb[col], ub[col] = -np.inf, np.inf
-                for grid, arr_ in ((self.floor_row, rlo), (self.cap_row, rhi)):
-                    if grid is not None:
-                        rows = grid[0, inner]
-                        arr_[rows[rows >= 0]] = -np.inf if arr_ is rlo else np.inf
+                if m.floor_row is not None:
+                    rows = m.floor_row[0, inner]
+                    rlo[rows[rows >= 0]] = -np.inf
+                if m.cap_row is not None:
+                    rows = m.cap_row[0, inner]
+                    rhi[rows[rows >= 0]] = np.inf
             need = trip_need_kwh(v, b, n) + MARGIN
-            col = self.soc[0, s]
+            col = m.soc[0, s]
             if col >= 0:
                 lb[col] = max(lb[col], need)
-            if self.floor_row is not None and self.floor_row[0, s] >= 0:
-                r = self.floor_row[0, s]
+            if m.floor_row is not None and m.floor_row[0, s] >= 0:
+                r = m.floor_row[0, s]
                 rlo[r] = max(rlo[r], need)
         return lb, ub, rlo, rhi
 
@@ -112,4 +106,4 @@ class CarLP:
         self.h.run()
         if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return np.inf
-        return float(self.h.getInfo().objective_function_value) + self.const
+        return float(self.h.getInfo().objective_function_value) + self.model.const

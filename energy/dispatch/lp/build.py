@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,6 +15,7 @@ from .result import (
     FAIRNESS_SHARE,
     GRID_SLACK_EUR,
     PROMISE_SLACK_EUR,
+    LPExport,
     LPResult,
     VehicleClass,
     fixed_prices,
@@ -37,12 +37,12 @@ def build_and_solve(
     coupled: NDArray[np.bool_] | None = None,
     flex_coupled: NDArray[np.bool_] | None = None,
     only: list[int] | None = None,
-    export: dict[str, Any] | None = None,
+    export: bool = False,
 ) -> LPResult:
     """Build the LP/MILP of `mode` and solve it; see the module docstring.
 
-    `export` (fixed mode, one vehicle in `only`, no trips): fill the dict with the assembled
-    model and its index grids instead of solving (`CarLP` keeps it warm in HiGHS).
+    `export` (fixed mode, one vehicle in `only`, no trips): return the assembled model and its
+    index grids in `exported` instead of solving (`CarLP` keeps it warm in HiGHS).
     """
     t0 = time.perf_counter()
     n, h = arr.n, arr.h
@@ -306,7 +306,7 @@ def build_and_solve(
     # ---- rule 8: flexibility ------------------------------------------------------------------
     fu = fd = floor_row = cap_row = None
     if arr.up is not None and arr.down is not None and with_flex:
-        fu, fd, _, _, floor_row, cap_row = add_flexibility(
+        fu, fd, floor_row, cap_row = add_flexibility(
             B,
             arr,
             n=n,
@@ -370,20 +370,24 @@ def build_and_solve(
             if pairs:
                 B.coef(rows[pj], x, 1.0)
 
-    if export is not None:
-        export.update(
-            model=B.assemble(),
+    if export:
+        col_lo, col_hi, cost, row_lo, row_hi, matrix = B.assemble()
+        res = LPResult(status="EXPORTED", solver=solver, seconds=0.0, objective=None, bound=None)
+        res.exported = LPExport(
+            lb=col_lo,
+            ub=col_hi,
+            obj=cost,
+            row_lo=row_lo,
+            row_hi=row_hi,
+            matrix=matrix,
             const=const,
-            cu=cu,
-            du=du,
-            fu=fu,
-            fd=fd,
+            power=[g for g in (cu, du, fu, fd) if g is not None],
             soc=soc,
-            dyn=dyn2,
+            balance=dyn2,
             floor_row=floor_row,
             cap_row=cap_row,
         )
-        return LPResult(status="EXPORTED", solver=solver, seconds=0.0, objective=None, bound=None)
+        return res
 
     build_s = time.perf_counter() - t0
     # The relaxation only needs its optimal value (a bound): HiGHS' interior point without

@@ -49,11 +49,11 @@ def add_flexibility(
     targets: list[tuple[int, float]],
     dep_soc: IntArr,
     short: IntArr,
-) -> tuple[IntArr, IntArr, IntArr, IntArr, IntArr, IntArr]:
+) -> tuple[IntArr, IntArr, IntArr, IntArr]:
     """Columns fu, fd (-1 where none) and every rule-8 row; prices enter the objective.
 
-    Also returns the columns U, D and, per (class, boundary), the row of the activated floor
-    and cap (-1 where none): `CarLP` switches these rows off inside a trip.
+    Also returns, per (class, boundary), the row of the activated floor and cap (-1 where
+    none): `CarLP` switches these rows off inside a trip.
     """
     assert arr.up is not None and arr.down is not None
     lim = ((cmax + dmax) * k)[:, None] * mask
@@ -147,4 +147,4 @@ def add_flexibility(
         B.coef(rows, dep_soc, 1.0)
         B.coef(rows, dep_u, -1.0)
         B.coef(rows, short, 1.0)
-    return fu, fd, U, D, floor_row, cap_row
+    return fu, fd, floor_row, cap_row

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..core import Arrays, FloatArr
 from ..scenario import Vehicle
+from .builder import IntArr
 
 # Cost per kWh of a missed promise in the fixed-assignment LP: far above any energy price, so the
 # LP keeps every promise it can, and a positive slack marks a booking the grid cannot feed.
@@ -37,6 +39,27 @@ class LPResult:
     grid_dual: FloatArr = field(default_factory=lambda: np.zeros(0))
     # relaxed / integer modes: booking id -> {vehicle id: share of x} over candidate pairs
     x_share: dict[str, dict[str, float]] = field(default_factory=dict)
+    # `build_and_solve(..., export=True)`: the model, not solved
+    exported: LPExport | None = None
+
+
+@dataclass(frozen=True)
+class LPExport:
+    """The assembled model of a fixed LP and the index grids `CarLP` changes bounds through
+    (-1 where a cell has no column or row; floor and cap rows only with flexibility)."""
+
+    lb: FloatArr
+    ub: FloatArr
+    obj: FloatArr
+    row_lo: FloatArr
+    row_hi: FloatArr
+    matrix: sp.csr_matrix
+    const: float
+    power: list[IntArr]  # c, d, and with flexibility fu, fd: zero while the car is away
+    soc: IntArr
+    balance: IntArr  # each slot's battery balance row, whose right-hand side takes a trip
+    floor_row: IntArr | None
+    cap_row: IntArr | None
 
 
 @dataclass
