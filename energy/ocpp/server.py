@@ -36,6 +36,7 @@ from websockets.typing import Subprotocol
 
 from energy.ocpp.profiles import OCPP16, OCPP21, OCPP201
 from energy.ocpp.stations import STATIONS, Station, TransactionIds, db
+from energy.scenario import floor_to_slot
 from energy.services import chargers
 
 logger = logging.getLogger("energy.ocpp")
@@ -47,8 +48,7 @@ SLOT = timedelta(minutes=15)
 
 
 def seconds_to_next_slot(now: datetime) -> float:
-    start = now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
-    return (start + SLOT - now).total_seconds()
+    return (floor_to_slot(now) + SLOT - now).total_seconds()
 
 
 class CentralSystem:

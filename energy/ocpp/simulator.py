@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from ocpp.routing import on
@@ -21,6 +20,8 @@ from ocpp.v21 import ChargePoint, call, call_result
 from websockets.asyncio.client import connect
 from websockets.headers import build_authorization_basic
 from websockets.typing import Subprotocol
+
+from energy.ocpp.stations import now_iso
 
 PROTOCOL = "ocpp2.1"
 
@@ -36,10 +37,6 @@ class SimulatedBay:
     discharge_kw: float = 0.0
     setpoint_kw: float = 0.0
     told: list[float] = field(default_factory=list)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
 class SimulatedCharger(ChargePoint):
@@ -75,7 +72,7 @@ class SimulatedCharger(ChargePoint):
             sampled.append(
                 {"value": pct, "measurand": "SoC", "unit_of_measure": {"unit": "Percent"}}
             )
-        return {"timestamp": _now(), "sampled_value": sampled}
+        return {"timestamp": now_iso(), "sampled_value": sampled}
 
 
 async def simulate_bay(
@@ -111,7 +108,7 @@ async def simulate_bay(
             status = "Occupied" if bay.battery_kwh else "Available"
             await cp.call(
                 call.StatusNotification(
-                    timestamp=_now(), connector_status=status, evse_id=1, connector_id=1
+                    timestamp=now_iso(), connector_status=status, evse_id=1, connector_id=1
                 )
             )
             done = 0

@@ -12,6 +12,7 @@ from ocpp.v21 import call as call21
 from ocpp.v201 import call as call201
 
 from energy.models import ChargeLevelReading, Charger, ChargerStatus, ReadingSource
+from energy.ocpp.stations import now_iso
 from energy.scenario import floor_to_slot
 from sharing.models import Vehicle
 from tests.factories import current_plan
@@ -22,10 +23,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 BAY_CHARGER = "ocpphub-B00"  # the home bay of the first shared car
 FREE_CHARGER = "ocpphub-B03"  # a bay without a car of its own
-
-
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _charger(ocpp_id: str = BAY_CHARGER) -> Charger:
@@ -67,7 +64,7 @@ def test_ocpp16_boot_status_meter_values_and_disconnect(ocpp_server, ocpp_hub):
                     connector_id=1,
                     meter_value=[
                         {
-                            "timestamp": _now_iso(),
+                            "timestamp": now_iso(),
                             "sampled_value": [
                                 {"value": "50", "measurand": "SoC", "unit": "Percent"},
                                 {"value": "7.4", "measurand": "Power.Active.Import", "unit": "kW"},
@@ -125,14 +122,14 @@ def test_ocpp16_transaction_gets_an_id_and_marks_the_bay_occupied(ocpp_server, o
         async with charge_point(ocpp_server, BAY_CHARGER, "ocpp1.6") as cp:
             started = await cp.call(
                 call16.StartTransaction(
-                    connector_id=1, id_tag="CAR-01", meter_start=1000, timestamp=_now_iso()
+                    connector_id=1, id_tag="CAR-01", meter_start=1000, timestamp=now_iso()
                 )
             )
             status = await _status()
             stopped = await cp.call(
                 call16.StopTransaction(
                     meter_stop=9000,
-                    timestamp=_now_iso(),
+                    timestamp=now_iso(),
                     transaction_id=started.transaction_id,
                     id_tag="CAR-01",
                 )
@@ -153,14 +150,14 @@ def test_ocpp201_boot_status_meter_values_and_transaction(ocpp_server, ocpp_hub)
             boot = await cp.call(BOOT["ocpp2.0.1"]())
             await cp.call(
                 call201.StatusNotification(
-                    timestamp=_now_iso(), connector_status="Occupied", evse_id=1, connector_id=1
+                    timestamp=now_iso(), connector_status="Occupied", evse_id=1, connector_id=1
                 )
             )
             occupied = await _status()
             event = await cp.call(
                 call201.TransactionEvent(
                     event_type="Started",
-                    timestamp=_now_iso(),
+                    timestamp=now_iso(),
                     trigger_reason="CablePluggedIn",
                     seq_no=0,
                     transaction_info={"transaction_id": "tx-1"},
@@ -172,7 +169,7 @@ def test_ocpp201_boot_status_meter_values_and_transaction(ocpp_server, ocpp_hub)
                     evse_id=1,
                     meter_value=[
                         {
-                            "timestamp": _now_iso(),
+                            "timestamp": now_iso(),
                             "sampled_value": [
                                 {
                                     "value": 80,
@@ -191,7 +188,7 @@ def test_ocpp201_boot_status_meter_values_and_transaction(ocpp_server, ocpp_hub)
             )
             await cp.call(
                 call201.StatusNotification(
-                    timestamp=_now_iso(), connector_status="Available", evse_id=1, connector_id=1
+                    timestamp=now_iso(), connector_status="Available", evse_id=1, connector_id=1
                 )
             )
             return boot, occupied, event, await _read_charger()
