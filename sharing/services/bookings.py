@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from sharing import selectors
 from sharing.emails import queue_booking_mail
 from sharing.models import HOLDS_CAR_STATUSES, Booking, BookingStatus, Hub
 from sharing.planning import hub_cars_changed, snapshot
@@ -88,7 +89,7 @@ def booking_create(
     expected = promised_range_km if expected_km is None else expected_km
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     if idempotency_key:
-        earlier = _by_idempotency_key(resident, idempotency_key)
+        earlier = selectors.booking_by_idempotency_key(resident=resident, key=idempotency_key)
         if earlier is not None:
             return earlier
     # Settings (the hub's rules, the household's limits) count as the request found them; what
@@ -125,7 +126,11 @@ def booking_create(
     except (IntegrityError, ValidationError, BookingUnavailable):
         # The same submit twice at once: the first one's booking now stands in this one's way
         # (or its key in the unique index). The retry gets that booking, as if it had come later.
-        earlier = _by_idempotency_key(resident, idempotency_key) if idempotency_key else None
+        earlier = (
+            selectors.booking_by_idempotency_key(resident=resident, key=idempotency_key)
+            if idempotency_key
+            else None
+        )
         if earlier is None:
             raise
         return earlier
@@ -180,10 +185,6 @@ def _create_under_lock(
     queue_booking_mail("confirmed", booking.pk)
     announce_booking_changed(hub_id=hub.pk, booking_id=booking.pk, reason="booking created")
     return booking
-
-
-def _by_idempotency_key(resident: User, key: str) -> Booking | None:
-    return Booking.objects.filter(resident=resident, idempotency_key=key).first()
 
 
 def booking_cancel(*, booking: Booking, now: datetime | None = None) -> Booking:
