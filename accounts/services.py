@@ -130,14 +130,20 @@ def user_signup(
     with transaction.atomic():
         # Locking the invitation makes "single use" hold under concurrent sign-ups.
         invitation = Invitation.objects.select_for_update().filter(code=code).order_by().first()
-        errors = _invitation_problem(invitation, email)
+        # The code first, and alone: only someone holding a valid invitation may learn
+        # whether an address already has an account.
+        problem = _invitation_problem(invitation, email)
+        if problem:
+            raise ValidationError(problem)
         if User.objects.filter(email__iexact=email).exists():
-            errors["email"] = _(
-                "An account with this e-mail address already exists. Log in, or reset your "
-                "password if you forgot it."
+            raise ValidationError(
+                {
+                    "email": _(
+                        "An account with this e-mail address already exists. Log in, or reset "
+                        "your password if you forgot it."
+                    )
+                }
             )
-        if errors:
-            raise ValidationError(errors)
         assert invitation is not None
         household = Household.objects.select_for_update().get(pk=invitation.household_id)
 

@@ -229,3 +229,34 @@ def test_factory_user_still_may_book(resident):
     """Guard: the shared factory makes residents who may book (others rely on it)."""
     assert resident.may_book
     assert UserFactory.create().may_book
+
+
+@pytest.mark.parametrize(
+    "code_problem",
+    ["unknown", "used", "expired"],
+)
+def test_wrong_code_never_tells_whether_the_address_has_an_account(
+    client, signup_data, invitation, resident, code_problem
+):
+    """With a wrong code the answer is about the code only, for Alice's address and a new one."""
+    if code_problem == "unknown":
+        signup_data = {**signup_data, "invitation_code": "AAAA-BBBB-CCCC"}
+    elif code_problem == "used":
+        invitation.used_at = timezone.now()
+        invitation.used_by = resident
+        invitation.save()
+    else:
+        invitation.expires_at = timezone.now() - timedelta(days=1)
+        invitation.save()
+    before = counts()
+
+    registered = client.post(SIGNUP, {**signup_data, "email": "alice@example.org"})
+    unregistered = client.post(SIGNUP, {**signup_data, "email": "nobody@example.org"})
+
+    for response in (registered, unregistered):
+        assert response.status_code == 400
+        errors = response.context["form"].errors
+        assert set(errors) == {"invitation_code"}, errors
+        assert b"already exists" not in response.content
+    assert registered.context["form"].errors == unregistered.context["form"].errors
+    assert counts() == before
