@@ -188,6 +188,17 @@ def email_confirmation_request(*, user: User) -> None:
     transaction.on_commit(lambda: tasks.send_email_confirmation.delay(user_id, language))
 
 
+def password_reset_request(*, email: str) -> None:
+    """Queue the reset mail for ``email`` whether or not an account has that address.
+
+    The request itself neither looks the address up nor makes a token or a mail, so its answer
+    and its timing are the same for every address. Nothing is written, so there is no commit to
+    wait for. (Without a broker, tasks run in-process and the difference comes back: production
+    runs with Redis.)
+    """
+    tasks.send_password_reset.delay(email.strip(), translation.get_language() or "en")
+
+
 def user_confirm_email(*, token: str) -> User:
     """Mark the address in ``token`` as confirmed. Confirming twice is harmless."""
     invalid = ValidationError(

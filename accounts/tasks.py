@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from celery import shared_task
 from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -33,3 +36,24 @@ def send_email_confirmation(user_id: int, language: str = "en") -> None:
         subject = render_to_string("accounts/email/confirm_email_subject.txt", context).strip()
         body = render_to_string("accounts/email/confirm_email.txt", context)
     send_mail(subject, body, None, [found.email])
+
+
+@shared_task(soft_time_limit=30, time_limit=60)
+def send_password_reset(email: str, language: str = "en") -> None:
+    """Mail a reset link to each active account with ``email``; nothing for an unknown address.
+
+    Takes the typed address, not an id: the request that queues it must not look the address
+    up, so that it does the same work (and takes the same time) whether or not an account has
+    it. Django's form still decides who gets a link (active accounts with a usable password).
+    """
+    form = PasswordResetForm({"email": email})
+    if not form.is_valid():
+        return
+    site = urlsplit(settings.SITE_URL)
+    with translation.override(language):
+        form.save(
+            domain_override=site.netloc,
+            use_https=site.scheme == "https",
+            subject_template_name="registration/password_reset_subject.txt",
+            email_template_name="registration/password_reset_email.txt",
+        )

@@ -7,10 +7,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +33,15 @@ def _user(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User), "view must be wrapped in login_required"
     return user
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset page, but the lookup, token and mail happen in a task queued for every
+    address, so the page answers known and unknown addresses alike, and as fast."""
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        services.password_reset_request(email=form.cleaned_data["email"])
+        return HttpResponseRedirect(self.get_success_url())
 
 
 def signup(request: HttpRequest) -> HttpResponse:

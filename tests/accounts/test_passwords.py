@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from unittest import mock
 
 from django.urls import reverse
 
+from accounts.tasks import send_password_reset
 from tests.factories import PASSWORD
 
 NEW_PASSWORD = "tulip-canal-windmill-77"
@@ -28,6 +30,33 @@ def test_reset_page_answers_the_same_whether_or_not_the_account_exists(
     assert without_csrf(known.content) == without_csrf(unknown.content)
     assert b"Check your mailbox" in known.content
     assert [m.to for m in mailoutbox] == [["alice@example.org"]]
+
+
+def test_reset_request_does_the_same_work_for_known_and_unknown_addresses(
+    client, resident, mailoutbox
+):
+    """Timing must not tell who has an account: the request only queues one task, either way."""
+    with mock.patch("accounts.tasks.send_password_reset.delay") as queued:
+        known = client.post(RESET, {"email": "alice@example.org"})
+        unknown = client.post(RESET, {"email": "nobody@example.org"})
+
+    assert known.status_code == unknown.status_code == 302
+    assert queued.call_args_list == [
+        mock.call("alice@example.org", "en"),
+        mock.call("nobody@example.org", "en"),
+    ]
+    assert mailoutbox == []  # no lookup, token or mail inside the request
+
+
+def test_reset_task_mails_only_an_existing_account(resident, mailoutbox, settings):
+    settings.SITE_URL = "https://hub.example.org"
+
+    send_password_reset("nobody@example.org")
+    assert mailoutbox == []
+
+    send_password_reset("Alice@Example.org", "nl")
+    assert [m.to for m in mailoutbox] == [["alice@example.org"]]
+    assert "https://hub.example.org/accounts/password/reset/" in mailoutbox[0].body
 
 
 def test_reset_link_sets_a_new_password(client, resident, mailoutbox):
