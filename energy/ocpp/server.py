@@ -4,7 +4,9 @@ A charger connects to ``ws://<host>:<port>/ocpp/<ocpp_id>`` offering ``ocpp2.1``
 ``ocpp2.0.1`` or ``ocpp1.6`` (the newest both sides speak wins) with HTTP Basic auth: user name
 = its ``ocpp_id``, password = the one a fleet admin set (OCPP security profile 1; put a TLS
 proxy in front for profile 2). Anything else is refused in the handshake: a wrong path with 404,
-missing or wrong credentials, an unknown charger or one without a password with 401.
+missing or wrong credentials, an unknown charger or one without a password with 401, too many
+attempts from one address with 429 (see :mod:`energy.ocpp.credentials`, which keeps password
+hashing off the event loop and off the database thread the connected chargers share).
 
 Set-points: once the charger has booted (or after a short grace, for a charger that reconnects
 without booting), then whenever the plan's set-point for its bay changes: at every slot
@@ -34,6 +36,7 @@ from websockets.headers import build_www_authenticate_basic, parse_authorization
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
+from energy.ocpp.credentials import PasswordChecks, Verdict
 from energy.ocpp.profiles import OCPP16, OCPP21, OCPP201
 from energy.ocpp.stations import STATIONS, Station, TransactionIds, db
 from energy.scenario import floor_to_slot
@@ -45,6 +48,14 @@ SUBPROTOCOLS = [Subprotocol(p) for p in (OCPP21, OCPP201, OCPP16)]
 PATH = re.compile(r"^/ocpp/(?P<ocpp_id>[^/]+)/?$")
 REALM = "Wisselstroom OCPP"
 SLOT = timedelta(minutes=15)
+MAX_ID_LENGTH = 48  # OCPP's identity (2.x identifierString), and Charger.ocpp_id
+BUSY_RETRY_AFTER = 5
+
+
+def remote_host(connection: ServerConnection) -> str:
+    """The peer's IP address (behind a proxy: the proxy's; limits then apply to it as a whole)."""
+    address = connection.remote_address
+    return str(address[0]) if isinstance(address, tuple) and address else str(address)
 
 
 def seconds_to_next_slot(now: datetime) -> float:
@@ -60,6 +71,7 @@ class CentralSystem:
         boot_grace_seconds: float = 5.0,
         response_timeout: float = 10.0,
         refresh_seconds: float = 60.0,
+        password_checks: PasswordChecks | None = None,
     ) -> None:
         self.boot_grace_seconds = boot_grace_seconds
         self.response_timeout = response_timeout
@@ -69,6 +81,7 @@ class CentralSystem:
         self.transaction_ids = TransactionIds()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._server: Server | None = None
+        self.password_checks = password_checks or PasswordChecks()
 
     # --- Handshake ------------------------------------------------------------------------
 
@@ -78,27 +91,51 @@ class CentralSystem:
         if match is None:
             return connection.respond(HTTPStatus.NOT_FOUND, "Not found\n")
         ocpp_id = unquote(match["ocpp_id"])
+        if not ocpp_id.isprintable() or len(ocpp_id) > MAX_ID_LENGTH:
+            # No charger can have such an id (and PostgreSQL refuses a NUL in a query).
+            return self._unauthorized(connection, ocpp_id, "not a charger id")
         try:
             username, password = parse_authorization_basic(request.headers["Authorization"])
         except (LookupError, InvalidHeader):
             return self._unauthorized(connection, ocpp_id, "no usable credentials")
         if username != ocpp_id:
             return self._unauthorized(connection, ocpp_id, "user name is not the charger's id")
+        address = remote_host(connection)
         try:
-            valid = await db(chargers.charger_credentials_valid)(ocpp_id=ocpp_id, password=password)
+            verdict = await self.password_checks.check(
+                ocpp_id=ocpp_id, password=password, address=address
+            )
         except Exception:
             logger.exception("%s: credentials could not be checked", ocpp_id)
             return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "Try again later\n")
-        if not valid:
+        if verdict is Verdict.LIMITED:
+            limiter = self.password_checks.limiter
+            if limiter.first_refusal(address):
+                logger.warning("%s: too many handshakes; refusing with 429 for now", address)
+            return self._retry_later(
+                connection, HTTPStatus.TOO_MANY_REQUESTS, limiter.retry_after(address)
+            )
+        if verdict is Verdict.BUSY:
+            logger.warning("%s: refused from %s: too many password checks queued", ocpp_id, address)
+            return self._retry_later(connection, HTTPStatus.SERVICE_UNAVAILABLE, BUSY_RETRY_AFTER)
+        if verdict is Verdict.INVALID:
             return self._unauthorized(connection, ocpp_id, "unknown charger or wrong password")
         connection.username = ocpp_id
         return None
 
     def _unauthorized(self, connection: ServerConnection, ocpp_id: str, why: str) -> Response:
-        logger.warning("%s: refused from %s: %s", ocpp_id, connection.remote_address, why)
+        shown = ocpp_id if ocpp_id.isprintable() else ascii(ocpp_id)
+        logger.warning("%s: refused from %s: %s", shown[:80], connection.remote_address, why)
         response = connection.respond(HTTPStatus.UNAUTHORIZED, "Unauthorized\n")
         headers: Headers = response.headers
         headers["WWW-Authenticate"] = build_www_authenticate_basic(REALM)
+        return response
+
+    @staticmethod
+    def _retry_later(connection: ServerConnection, status: HTTPStatus, seconds: int) -> Response:
+        response = connection.respond(status, "Try again later\n")
+        headers: Headers = response.headers
+        headers["Retry-After"] = str(seconds)
         return response
 
     # --- One connection -------------------------------------------------------------------
@@ -206,6 +243,7 @@ class CentralSystem:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.password_checks.close()
         # The server's database connection lives on Django's thread-sensitive thread.
         await sync_to_async(connections.close_all, thread_sensitive=True)()
 

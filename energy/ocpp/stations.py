@@ -14,12 +14,15 @@ Choices (minimal, documented):
   that follows is the charger's own ``StatusNotification``.
 - 1.6 status of connector 0 (the whole charge point) only counts when it is ``Unavailable`` or
   ``Faulted``; otherwise the connector's own status stands.
+- A malformed frame is answered with a CALLERROR (:mod:`energy.ocpp.frames`) and the connection
+  carries on; so does it after a handler fails unexpectedly (``InternalError``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
@@ -28,6 +31,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
+from ocpp.charge_point import ChargePoint as BaseChargePoint
 from ocpp.exceptions import OCPPError
 from ocpp.routing import after, on
 from ocpp.v16 import ChargePoint as ChargePoint16
@@ -42,6 +46,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from energy.models import ChargerStatus
+from energy.ocpp.frames import CALL, call_error, frame_error
 from energy.ocpp.meter import read_meter_values
 from energy.ocpp.profiles import OCPP16, OCPP21, OCPP201, ocpp_datetime, setpoint_request
 from energy.services import chargers
@@ -117,6 +122,27 @@ class Station:
     def setup(self, *, transaction_ids: TransactionIds) -> None:
         self.booted = asyncio.Event()
         self.transaction_ids = transaction_ids
+
+    async def route_message(self, raw_msg: str | bytes) -> None:
+        """The library's routing, for frames whose envelope is sound; others get a CALLERROR."""
+        answer = frame_error(raw_msg, protocol=self.protocol)
+        if answer is not None:
+            logger.warning("%s: malformed frame answered with %s", self.id, answer[:120])
+            await self._connection.send(answer)
+            return
+        try:
+            await BaseChargePoint.route_message(self, raw_msg)
+        except ConnectionClosed:
+            raise
+        except Exception:
+            # The library answers what it expects to fail; anything else must not end the
+            # connection, which every later message of this charger needs.
+            logger.exception("%s: message could not be handled", self.id)
+            frame = json.loads(raw_msg)
+            if frame[0] == CALL:
+                await self._connection.send(
+                    call_error(frame[1], "InternalError", "The message could not be handled")
+                )
 
     async def send_setpoint(self, *, kw: Decimal, slot_start: datetime) -> Decimal | None:
         """Tell the charger to run at ``kw`` from ``slot_start``; return what it accepted."""

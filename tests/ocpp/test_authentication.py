@@ -75,3 +75,17 @@ def test_the_right_password_connects_with_the_newest_common_protocol(ocpp_server
             return cp._connection.subprotocol
 
     assert run(scenario()) == "ocpp2.0.1"
+
+
+def test_an_id_with_a_nul_is_refused_with_401_and_one_log_line(ocpp_server, ocpp_hub, caplog):
+    caplog.set_level("INFO", logger="energy.ocpp")
+
+    status = _status_of_refused_handshake(
+        ocpp_server, "/ocpp/ocpphub-B00%00", _basic("ocpphub-B00\x00", PASSWORD)
+    )
+
+    assert status == 401
+    refusals = [r for r in caplog.records if r.name == "energy.ocpp"]
+    assert len(refusals) == 1
+    assert refusals[0].exc_info is None
+    assert "\x00" not in refusals[0].getMessage()
