@@ -46,6 +46,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=5),
         "options": {"expires": 50 * 60},
     },
+    "fail-lost-runs": {
+        "task": "energy.tasks.fail_lost_runs",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 4 * 60},
+    },
     "purge-old-runs": {
         "task": "energy.tasks.purge_old_runs",
         "schedule": crontab(hour=3, minute=17),

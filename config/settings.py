@@ -175,6 +175,17 @@ CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A message a worker took but never acknowledged (plan_hub acknowledges only when done) goes back
+# to the queue this many seconds after it was handed out, if that worker died. Longer than a
+# normal solve (DISPATCH_TIME_LIMIT_SECONDS, 20 s, plus loading and saving), short enough that a
+# killed worker's plan is made within a minute. A live solve that outlasts it is handed out once
+# more and finds the hub's lock held (harmless); countdowns must stay below it (the longest is
+# plan_hub's wait for a dead holder's 30-s lease). Sweep for such messages every 5 s.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 35, minimum=1),
+    "unacked_restore_interval": 5,
+    "unacked_restore_throttle": 1,
+}
 
 _email = env_email("EMAIL_URL")
 EMAIL_BACKEND = _email.backend

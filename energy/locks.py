@@ -7,7 +7,9 @@ it (the embedded default, tasks in-process) the local-memory cache serves one pr
 
 from __future__ import annotations
 
+import logging
 import secrets
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -16,7 +18,24 @@ import redis
 from django.conf import settings
 from django.core.cache import cache as django_cache
 
-LOCK_SECONDS = 600  # longer than the task's hard time limit: a crashed holder frees it anyway
+logger = logging.getLogger(__name__)
+
+# The lock is a lease: taken for LEASE_SECONDS and renewed by a heartbeat thread every third of
+# that while its holder lives. A killed holder (SIGKILL, OOM, lost machine) renews nothing, so
+# its lock lapses within LEASE_SECONDS instead of turning re-plans away as "busy" for as long as
+# the longest solve could take. Two missed heartbeats are tolerated (a stretch of solver code
+# that holds the GIL, a slow Redis round trip) before a live holder would lose it.
+LEASE_SECONDS = 30
+REDELIVERY_MEMORY_SECONDS = 24 * 3600
+
+_EXTEND = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then "
+    "return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
+)
+_DELETE = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then "
+    "return redis.call('del', KEYS[1]) else return 0 end"
+)
 
 
 @cache
@@ -29,31 +48,82 @@ def _key(hub_id: int, what: str) -> str:
     return f"wisselstroom:hub:{hub_id}:{what}"
 
 
-@contextmanager
-def hub_lock(hub_id: int) -> Iterator[bool]:
-    """Yields whether this caller holds the hub's planning lock; never blocks."""
-    token = secrets.token_hex(8)
-    key = _key(hub_id, "plan-lock")
+def _extend(key: str, token: str, seconds: float) -> bool:
+    """Renew the lease if it is still ours (compare-and-extend in one step)."""
     client = _redis()
     if client is not None:
-        acquired = bool(client.set(key, token, nx=True, ex=LOCK_SECONDS))
+        return bool(client.eval(_EXTEND, 1, key, token, int(seconds * 1000)))
+    # The local-memory cache lives in this one process, so get-then-touch cannot race another.
+    return django_cache.get(key) == token and django_cache.touch(key, seconds)
+
+
+def _heartbeat(key: str, token: str, seconds: float, stop: threading.Event) -> None:
+    while not stop.wait(seconds / 3):
+        try:
+            if not _extend(key, token, seconds):
+                logger.warning("lease %s lapsed while its holder lived: a solve may overlap", key)
+                return
+        except redis.RedisError:
+            logger.warning("could not renew lease %s; trying again", key, exc_info=True)
+
+
+@contextmanager
+def hub_lock(hub_id: int) -> Iterator[bool]:
+    """Yields whether this caller holds the hub's planning lock; never blocks.
+
+    The lock is held for as long as the ``with`` block runs in a live process, and lapses
+    within ``LEASE_SECONDS`` of the holder's death.
+    """
+    token = secrets.token_hex(8)
+    key = _key(hub_id, "plan-lock")
+    seconds = LEASE_SECONDS
+    client = _redis()
+    if client is not None:
+        acquired = bool(client.set(key, token, nx=True, px=int(seconds * 1000)))
     else:
-        acquired = django_cache.add(key, token, LOCK_SECONDS)
+        acquired = django_cache.add(key, token, seconds)
+    if not acquired:
+        yield False
+        return
+    stop = threading.Event()
+    beat = threading.Thread(
+        target=_heartbeat, args=(key, token, seconds, stop), name=f"lease-{key}", daemon=True
+    )
+    beat.start()
     try:
-        yield acquired
+        yield True
     finally:
-        if acquired:
-            if client is not None:
-                # Delete only our own lock (compare-and-delete in one step).
-                client.eval(
-                    "if redis.call('get', KEYS[1]) == ARGV[1] then "
-                    "return redis.call('del', KEYS[1]) else return 0 end",
-                    1,
-                    key,
-                    token,
-                )
-            elif django_cache.get(key) == token:
-                django_cache.delete(key)
+        stop.set()
+        beat.join()
+        if client is not None:
+            client.eval(_DELETE, 1, key, token)  # only our own lock
+        elif django_cache.get(key) == token:
+            django_cache.delete(key)
+
+
+def lease_remaining(hub_id: int) -> float:
+    """Seconds until the hub's lock lapses unless renewed (0 when nobody holds it)."""
+    key = _key(hub_id, "plan-lock")
+    client = _redis()
+    if client is None:
+        # The local-memory cache does not tell; assume a whole lease.
+        return float(LEASE_SECONDS) if django_cache.get(key) is not None else 0.0
+    millis = int(client.pttl(key))
+    return max(millis, 0) / 1000
+
+
+def redelivery_record(task_id: str) -> int:
+    """Counts one more redelivery of a task's message; returns how many there have been."""
+    key = f"wisselstroom:task:{task_id}:redeliveries"
+    client = _redis()
+    if client is not None:
+        with client.pipeline() as pipe:
+            pipe.incr(key)
+            pipe.expire(key, REDELIVERY_MEMORY_SECONDS)
+            count, _ = pipe.execute()
+        return int(count)
+    django_cache.add(key, 0, REDELIVERY_MEMORY_SECONDS)
+    return django_cache.incr(key)
 
 
 def hub_lock_held(hub_id: int) -> bool:

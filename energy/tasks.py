@@ -2,34 +2,67 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 
-from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
+from celery import Task, shared_task
+from celery.exceptions import MaxRetriesExceededError, SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
+from energy import locks
 from energy.models import DispatchRun
-from energy.services.replan import SCHEDULED, plan_hub_guarded
+from energy.services.replan import SCHEDULED, plan_hub_guarded, runs_fail_lost
+
+logger = logging.getLogger(__name__)
+
+PLAN_HARD_LIMIT_SECONDS = settings.DISPATCH_TIME_LIMIT_SECONDS + 120
+# A message that killed its worker this many times is dropped: a solve that always dies (out of
+# memory, a crash in the solver's C++) must not take the worker down for ever.
+MAX_REDELIVERIES = 3
 
 
 @shared_task(
-    acks_late=True,  # running a plan twice is harmless: the second replaces the first
+    bind=True,
+    # Running a plan twice is harmless (a second copy finds the hub locked and leaves, a plan
+    # replaces the last), so the message is acknowledged only once the plan is made. If the pool
+    # process dies mid-solve the message goes straight back to the queue (reject_on_worker_lost);
+    # if the whole worker dies, Redis hands it out again after the visibility timeout
+    # (CELERY_VISIBILITY_TIMEOUT in settings).
+    acks_late=True,
+    reject_on_worker_lost=True,
     autoretry_for=(OperationalError,),
     max_retries=3,
     retry_backoff=5,
     retry_jitter=True,
     soft_time_limit=settings.DISPATCH_TIME_LIMIT_SECONDS + 60,
-    time_limit=settings.DISPATCH_TIME_LIMIT_SECONDS + 120,
+    time_limit=PLAN_HARD_LIMIT_SECONDS,
 )
-def plan_hub(hub_id: int, trigger: str = SCHEDULED) -> dict[str, object]:
+def plan_hub(self: Task, hub_id: int, trigger: str = SCHEDULED) -> dict[str, object]:
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    if redelivered and locks.redelivery_record(str(self.request.id)) > MAX_REDELIVERIES:
+        logger.error("plan of hub %s lost its worker %s times; dropped", hub_id, MAX_REDELIVERIES)
+        return {"hub": hub_id, "status": "abandoned", "run": None}
     try:
         outcome = plan_hub_guarded(hub_id=hub_id, trigger=trigger)
     except SoftTimeLimitExceeded:
         return {"hub": hub_id, "status": "timeout"}
+    if outcome.status == "busy" and redelivered:
+        # The holder may be the very worker that died with this message, and nobody else would
+        # plan what it was planning: try again once its lease has lapsed.
+        try:
+            raise self.retry(countdown=locks.lease_remaining(hub_id) + 1)
+        except MaxRetriesExceededError:
+            pass
     return {"hub": hub_id, "status": outcome.status, "run": outcome.run_id}
+
+
+@shared_task(expires=4 * 60)
+def fail_lost_runs() -> int:
+    """Mark failed the runs left ``running`` by workers that died (the backstop; see replan)."""
+    return runs_fail_lost(older_than_seconds=PLAN_HARD_LIMIT_SECONDS)
 
 
 @shared_task(expires=14 * 60)
