@@ -5,7 +5,8 @@ loop or on Django's one thread for thread-sensitive code, which every connected 
 messages share. :class:`PasswordChecks` therefore:
 
 - runs :func:`energy.services.chargers.charger_credentials_valid` in a small thread pool of its
-  own, with at most ``max_pending`` checks queued or running (more: "busy", HTTP 503);
+  own (half the CPUs), with at most ``max_pending`` checks queued or running (8 per thread by
+  default; more: "busy", HTTP 503);
 - limits the checks per remote address with a token bucket (``rate`` a second, ``burst`` at
   once; excess: HTTP 429 before any hashing). A check that succeeds gives its token back, so
   chargers behind one router are only held back by those that fail;
@@ -22,12 +23,14 @@ a charger that is connected stays connected after a change anyway.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import hashlib
 import hmac
 import math
 import os
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -37,6 +40,7 @@ from django.db import connections
 
 from energy.services import chargers
 
+PENDING_PER_WORKER = 8
 MAX_ADDRESSES = 10_000  # idle buckets are forgotten past this many remote addresses
 
 
@@ -51,7 +55,6 @@ class Verdict(enum.Enum):
 class _Bucket:
     tokens: float
     updated: float
-    warned: bool = False
 
 
 class HandshakeLimiter:
@@ -84,19 +87,12 @@ class HandshakeLimiter:
         bucket = self._bucket(address)
         if bucket.tokens >= 1:
             bucket.tokens -= 1
-            bucket.warned = False
             return True
         return False
 
     def give_back(self, address: str) -> None:
         bucket = self._bucket(address)
         bucket.tokens = min(self.burst, bucket.tokens + 1)
-
-    def first_refusal(self, address: str) -> bool:
-        """True once per run of refusals: log the first, not the flood behind it."""
-        bucket = self._bucket(address)
-        first, bucket.warned = not bucket.warned, True
-        return first
 
     def retry_after(self, address: str) -> int:
         """Whole seconds until ``address`` has an attempt again."""
@@ -139,6 +135,14 @@ def _check_in_pool(ocpp_id: str, password: str) -> bool:
         connections.close_all()
 
 
+def _yield_the_cpu() -> None:
+    """Give a pool thread the lowest CPU priority (Linux: a thread id is a process id to
+    ``setpriority``), so the event loop and the database thread win a contended CPU: a charger's
+    heartbeat then waits for no hash, even when hashes keep every core busy."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+
+
 def default_workers() -> int:
     """Half the CPUs, at least one: hashing must leave room for the chargers' own messages."""
     return max(1, (os.cpu_count() or 2) // 2)
@@ -151,16 +155,18 @@ class PasswordChecks:
         self,
         *,
         workers: int | None = None,
-        max_pending: int = 32,
+        max_pending: int | None = None,
         rate: float = 2.0,
         burst: int = 5,
         ttl: float = 60.0,
     ) -> None:
-        self.max_pending = max_pending
+        workers = workers or default_workers()
+        # A queue a few hashes deep per thread: a handshake waits seconds at most, not minutes.
+        self.max_pending = max_pending or PENDING_PER_WORKER * workers
         self.limiter = HandshakeLimiter(rate=rate, burst=burst)
         self.verified = VerifiedPasswords(ttl=ttl)
         self._pool = ThreadPoolExecutor(
-            max_workers=workers or default_workers(), thread_name_prefix="ocpp-password"
+            max_workers=workers, thread_name_prefix="ocpp-password", initializer=_yield_the_cpu
         )
         self._running: dict[tuple[str, bytes], asyncio.Future[bool]] = {}
 
@@ -174,8 +180,7 @@ class PasswordChecks:
             if not self.limiter.take(address):
                 return Verdict.LIMITED
             if len(self._running) >= self.max_pending:
-                self.limiter.give_back(address)
-                return Verdict.BUSY
+                return Verdict.BUSY  # still counts as an attempt: a flood soon meets the 429
             loop = asyncio.get_running_loop()
             running = loop.run_in_executor(self._pool, _check_in_pool, ocpp_id, password)
             self._running[key] = running

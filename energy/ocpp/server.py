@@ -20,6 +20,7 @@ import contextlib
 import logging
 import re
 import signal
+import time
 from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -50,6 +51,7 @@ REALM = "Wisselstroom OCPP"
 SLOT = timedelta(minutes=15)
 MAX_ID_LENGTH = 48  # OCPP's identity (2.x identifierString), and Charger.ocpp_id
 BUSY_RETRY_AFTER = 5
+FLOOD_LOG_SECONDS = 10.0
 
 
 def remote_host(connection: ServerConnection) -> str:
@@ -82,6 +84,7 @@ class CentralSystem:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._server: Server | None = None
         self.password_checks = password_checks or PasswordChecks()
+        self._floods: dict[HTTPStatus, tuple[int, float]] = {}  # refusals not yet logged, when
 
     # --- Handshake ------------------------------------------------------------------------
 
@@ -109,14 +112,11 @@ class CentralSystem:
             logger.exception("%s: credentials could not be checked", ocpp_id)
             return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "Try again later\n")
         if verdict is Verdict.LIMITED:
-            limiter = self.password_checks.limiter
-            if limiter.first_refusal(address):
-                logger.warning("%s: too many handshakes; refusing with 429 for now", address)
-            return self._retry_later(
-                connection, HTTPStatus.TOO_MANY_REQUESTS, limiter.retry_after(address)
-            )
+            self._log_refused(HTTPStatus.TOO_MANY_REQUESTS, "too many handshakes from one address")
+            seconds = self.password_checks.limiter.retry_after(address)
+            return self._retry_later(connection, HTTPStatus.TOO_MANY_REQUESTS, seconds)
         if verdict is Verdict.BUSY:
-            logger.warning("%s: refused from %s: too many password checks queued", ocpp_id, address)
+            self._log_refused(HTTPStatus.SERVICE_UNAVAILABLE, "too many password checks queued")
             return self._retry_later(connection, HTTPStatus.SERVICE_UNAVAILABLE, BUSY_RETRY_AFTER)
         if verdict is Verdict.INVALID:
             return self._unauthorized(connection, ocpp_id, "unknown charger or wrong password")
@@ -130,6 +130,16 @@ class CentralSystem:
         headers: Headers = response.headers
         headers["WWW-Authenticate"] = build_www_authenticate_basic(REALM)
         return response
+
+    def _log_refused(self, status: HTTPStatus, why: str) -> None:
+        """A flood of 429s / 503s is one line per ``FLOOD_LOG_SECONDS`` each, not one a refusal."""
+        count, logged_at = self._floods.get(status, (0, -FLOOD_LOG_SECONDS))
+        now = time.monotonic()
+        if now - logged_at >= FLOOD_LOG_SECONDS:
+            logger.warning("%d handshake(s) refused with %d: %s", count + 1, status, why)
+            self._floods[status] = (0, now)
+        else:
+            self._floods[status] = (count + 1, logged_at)
 
     @staticmethod
     def _retry_later(connection: ServerConnection, status: HTTPStatus, seconds: int) -> Response:
