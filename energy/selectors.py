@@ -78,12 +78,13 @@ def run_series(run: DispatchRun) -> HubSeries:
     starts = sorted(index, key=index.__getitem__)
     base = [float(v) for v in doc["site"]["base_load_kw"]]
     pv = [float(v) for v in doc["site"]["pv_kw"]]
-    export_limit = float(doc["site"]["grid_export_limit_kw"])
+    export_limits = _per_slot(doc["site"]["grid_export_limit_kw"], n)
+    export_limit = export_limits[0] if export_limits else 0.0
     grid = []
     for t in range(n):
         demand = base[t] + fleet[t]
         # Use PV up to what the export limit allows; curtail the rest.
-        grid.append(max(demand - pv[t], -export_limit))
+        grid.append(max(demand - pv[t], -export_limits[t]))
     return HubSeries(
         starts=starts,
         base_load_kw=base,
@@ -92,7 +93,7 @@ def run_series(run: DispatchRun) -> HubSeries:
         grid_kw=grid,
         flex_up_kw=up,
         flex_down_kw=down,
-        import_limit_kw=float(doc["site"]["grid_import_limit_kw"]),
+        import_limit_kw=_first(doc["site"]["grid_import_limit_kw"]),
         export_limit_kw=export_limit,
         soc_by_vehicle=dict(soc),
     )
@@ -242,8 +243,8 @@ def hub_dashboard(*, hub: Hub, today: date | None = None) -> HubDashboard:
         return board
 
     site = run.scenario.get("site", {})
-    board.import_limit_kw = float(site.get("grid_import_limit_kw", 0.0))
-    board.export_limit_kw = float(site.get("grid_export_limit_kw", 0.0))
+    board.import_limit_kw = _first(site.get("grid_import_limit_kw", 0.0))
+    board.export_limit_kw = _first(site.get("grid_export_limit_kw", 0.0))
     board.plan_starts_at = run.horizon_start
     pv = site.get("pv_kw", [])
     base = site.get("base_load_kw", [])
@@ -488,3 +489,17 @@ def feed_back_estimate(
         return FeedBackEstimate(kwh=kwh, hours=hours, eur=ZERO, priced=bool(prices))
     eur = sum((discharge_kw * p for p in prices), ZERO)
     return FeedBackEstimate(kwh=kwh, hours=hours, eur=eur.quantize(Decimal("0.01")), priced=True)
+
+
+def _per_slot(value: Any, n: int) -> list[float]:
+    """A scenario's grid limit (rule 7: one number, or one per slot) as n values."""
+    if isinstance(value, list):
+        return [float(x) for x in value[:n]] + [0.0] * max(0, n - len(value))
+    return [float(value)] * n
+
+
+def _first(value: Any) -> float:
+    """The limit in force in the plan's first slot (the dashboard's single figure)."""
+    if isinstance(value, list):
+        return float(value[0]) if value else 0.0
+    return float(value)

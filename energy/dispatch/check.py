@@ -287,24 +287,31 @@ def check_plan(scenario: Scenario, plan: Plan) -> CheckResult:
 
     # Rule 7 for the plan and both activations; pv_used is free in [0, pv] (curtailment).
     site = scenario.site
-    imp_lim, exp_lim = site.grid_import_limit_kw, site.grid_export_limit_kw
     for t in range(n):
         base, pv = site.base_load_kw[t], site.pv_kw[t]
+        imp_lim, exp_lim = site.grid_import_limit_kw[t], site.grid_export_limit_kw[t]
         for label, s in (
             ("", sum_p[t]),
             (" (all-up)", sum_p[t] - sum_up[t]),
             (" (all-down)", sum_p[t] + sum_down[t]),
         ):
             rule = "rule 7" if not label else "rule 8/7"
+            # net lies in [base - pv + s, base + s] (pv_used in [0, pv]): it must meet the band
             if base - pv + s > imp_lim + TOL:
                 viol.append(
-                    f"{rule}: slot {t}: import {base - pv + s:.6g} kW above limit "
-                    f"{imp_lim:g} even using all PV{label}"
+                    f"{rule}: slot {t}: net import {base - pv + s:.6g} kW above the import "
+                    f"limit {imp_lim:g} even using all PV{label}"
+                    if imp_lim >= 0
+                    else f"{rule}: slot {t}: net export {pv - base - s:.6g} kW below the "
+                    f"required export {-imp_lim:g} even using all PV{label}"
                 )
             if base + s < -exp_lim - TOL:
                 viol.append(
-                    f"{rule}: slot {t}: export {-(base + s):.6g} kW above limit "
-                    f"{exp_lim:g} even curtailing all PV{label}"
+                    f"{rule}: slot {t}: net export {-(base + s):.6g} kW above the export "
+                    f"limit {exp_lim:g} even curtailing all PV{label}"
+                    if exp_lim >= 0
+                    else f"{rule}: slot {t}: net import {base + s:.6g} kW below the "
+                    f"required import {-exp_lim:g} even curtailing all PV{label}"
                 )
         terms.energy_cost += _slot_cost(scenario, t, sum_p[t])
 
@@ -328,8 +335,8 @@ def _slot_cost(scenario: Scenario, t: int, s: float) -> float:
     pi, pe = scenario.import_eur_per_kwh[t], scenario.export_eur_per_kwh[t]
     hi = site.base_load_kw[t] + s  # pv_used = 0
     lo = hi - site.pv_kw[t]  # all PV used
-    a, b = max(lo, -site.grid_export_limit_kw), min(hi, site.grid_import_limit_kw)
+    a, b = max(lo, -site.grid_export_limit_kw[t]), min(hi, site.grid_import_limit_kw[t])
     if a > b:  # rule 7 broken: score the least-bad net so the number is still informative
-        a = b = min(max(lo, -site.grid_export_limit_kw), hi)
+        a = b = min(max(lo, -site.grid_export_limit_kw[t]), hi)
     cands = [a, b] + ([0.0] if a < 0.0 < b else [])
     return min(h * (pi * max(x, 0.0) - pe * max(-x, 0.0)) for x in cands)

@@ -26,8 +26,8 @@ class Arrays:
 
     n: int
     h: float
-    imp_lim: float
-    exp_lim: float
+    imp_lim: FloatArr  # per slot, possibly negative (rule 7's band)
+    exp_lim: FloatArr
     imp: FloatArr
     exp: FloatArr
     base: FloatArr
@@ -61,8 +61,8 @@ class Arrays:
         return cls(
             n=n,
             h=scn.h,
-            imp_lim=scn.site.grid_import_limit_kw,
-            exp_lim=scn.site.grid_export_limit_kw,
+            imp_lim=vec(list(scn.site.grid_import_limit_kw)),
+            exp_lim=vec(list(scn.site.grid_export_limit_kw)),
             imp=vec(list(scn.import_eur_per_kwh)),
             exp=vec(list(scn.export_eur_per_kwh)),
             base=vec(list(scn.site.base_load_kw)),

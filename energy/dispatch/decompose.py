@@ -101,7 +101,7 @@ def solve_fixed(
     if hint is not None:
         y = arr.base + hint.sum(axis=0)
         coupled = ~_certified(arr, y, pi)
-        near = 0.05 * max(arr.imp_lim, arr.exp_lim, 1.0)
+        near = 0.05 * np.maximum(np.maximum(np.abs(arr.imp_lim), np.abs(arr.exp_lim)), 1.0)
         coupled |= (y - arr.pv < -arr.exp_lim + near) | (y > arr.imp_lim - near)
         coupled = _widen(coupled)
     for rnd in range(ROUNDS):

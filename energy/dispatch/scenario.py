@@ -28,10 +28,17 @@ class ScenarioError(ValueError):
 
 @dataclass(frozen=True)
 class Site:
-    grid_import_limit_kw: float
-    grid_export_limit_kw: float
+    """Rule 7's band per slot: a single number in the document becomes one value per slot."""
+
+    grid_import_limit_kw: tuple[float, ...]
+    grid_export_limit_kw: tuple[float, ...]
     base_load_kw: tuple[float, ...]
     pv_kw: tuple[float, ...]
+
+    @property
+    def limits_vary(self) -> bool:
+        """Whether the band differs between slots (a capacity limit or an activated order)."""
+        return len(set(self.grid_import_limit_kw)) > 1 or len(set(self.grid_export_limit_kw)) > 1
 
 
 @dataclass(frozen=True)
@@ -182,6 +189,16 @@ def _array(value: Any, path: str, n: int, *, lo: float | None = None) -> tuple[f
     return tuple(_num(x, f"{path}[{i}]", lo=lo) for i, x in enumerate(value))
 
 
+def _limit(value: Any, path: str, n: int) -> tuple[float, ...]:
+    """Rule 7: one number for every slot or one per slot; either may be negative (a forced
+    import or export in that slot), the band's emptiness is checked by the caller."""
+    if isinstance(value, list):
+        return _array(value, path, n)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ScenarioError(f"{path}: must be a number or an array of {n} numbers")
+    return (_num(value, path),) * n
+
+
 # --------------------------------------------------------------------------- scenario
 
 
@@ -253,9 +270,17 @@ def parse_scenario(data: Any) -> Scenario:
         {"grid_import_limit_kw", "grid_export_limit_kw", "base_load_kw", "pv_kw"},
         set(),
     )
+    imp_lim = _limit(s["grid_import_limit_kw"], "site.grid_import_limit_kw", n)
+    exp_lim = _limit(s["grid_export_limit_kw"], "site.grid_export_limit_kw", n)
+    for t, (lim_in, lim_out) in enumerate(zip(imp_lim, exp_lim, strict=True)):
+        if lim_in < -lim_out:
+            raise ScenarioError(
+                f"site: slot {t}: the grid band is empty (import limit {lim_in:g} kW is below "
+                f"minus the export limit {lim_out:g} kW; rule 7)"
+            )
     site = Site(
-        grid_import_limit_kw=_num(s["grid_import_limit_kw"], "site.grid_import_limit_kw", lo=0),
-        grid_export_limit_kw=_num(s["grid_export_limit_kw"], "site.grid_export_limit_kw", lo=0),
+        grid_import_limit_kw=imp_lim,
+        grid_export_limit_kw=exp_lim,
         base_load_kw=_array(s["base_load_kw"], "site.base_load_kw", n, lo=0),
         pv_kw=_array(s["pv_kw"], "site.pv_kw", n, lo=0),
     )

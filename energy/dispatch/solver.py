@@ -9,7 +9,9 @@ does not support), checked, and replaced by the safe plan if anything is still w
 from __future__ import annotations
 
 import re
+import threading
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,8 +21,9 @@ from .baselines import safe_plan, to_plan
 from .check import check_plan
 from .core import Arrays, FloatArr, plugged_mask, trips_by_vehicle
 from .decompose import solve_fixed
+from .flexaround import flex_around
 from .improve import improve
-from .lp import LPResult, build_and_solve
+from .lp import LPResult, build_and_solve, builder
 from .plan import Plan
 from .scenario import Scenario
 
@@ -33,84 +36,161 @@ _VEH = re.compile(r"vehicle (\S+?):? ")
 _SLOT = re.compile(r"slot (\d+)")
 
 
-def solve(
-    scn: Scenario, *, time_limit: float = 60.0, compute_bound: bool = True, solver: str = "highs"
-) -> Plan:
-    t0 = time.perf_counter()
-    deadline = t0 + time_limit
-    arr = Arrays.of(scn)
-    notes: list[str] = []
-    assignment = assign(scn, arr, policy="cost")
-    for b in scn.bookings:
-        if assignment[b.id] is None:
-            notes.append(
-                f"booking {b.id} left unserved: no free shared car can reach its "
-                f"promise by slot {b.start_slot}"
-            )
-    plan, res, status, more = _plan_for(scn, arr, assignment, deadline, solver)
-    notes.extend(more)
-    how = "greedy-cost"
-    # Step 1b: local search on the assignment with per-vehicle LPs (`improve.py`), then steps
-    # 2-3 again; the better checked plan wins, so this can only help.
-    # All of it ends by SEARCH_SHARE of the time limit (a loaded machine stretches the re-solve).
-    spent = time.perf_counter() - t0
-    budget = t0 + SEARCH_SHARE * time_limit - time.perf_counter() - 1.3 * spent
-    if plan is not None and res is not None and budget > max(0.3, 0.5 * spent):
-        try:
-            better_assignment, info = improve(
-                scn,
-                arr,
-                assignment,
-                plan,
-                deadline=time.perf_counter() + budget,
-                with_duals=len(scn.vehicles) * scn.slots <= STAGED_CELLS,
-            )
-        except Exception as exc:  # the first plan stands; a search failure must not lose it
-            better_assignment, info = (
-                assignment,
-                f"local search failed ({exc!r}); kept the first plan",
-            )
-        notes.append(f"{info} in {time.perf_counter() - t0 - spent:.2f} s")
-        if better_assignment != assignment:
-            plan2, res2, status2, more2 = _plan_for(
-                scn, arr, dict(better_assignment), deadline, solver
-            )
-            if plan2 is not None and (
-                check_plan(scn, plan2).terms.score < check_plan(scn, plan).terms.score
+@dataclass
+class _Best:
+    """The best checked plan so far (thread-safe): every later stage can only replace it."""
+
+    scn: Scenario
+    plan: Plan | None = None
+    key: tuple[float, float] | None = None
+    stage: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def offer(self, plan: Plan, stage: str) -> bool:
+        chk = check_plan(self.scn, plan)
+        # a plan may break rule 7 only where no plan can keep the band (the LP's slack says
+        # so); then the smallest total excess wins, and the score among equals
+        if not chk.valid and not _only_unkept_band(chk.violations):
+            return False
+        key = (round(float(band_excess(self.scn, plan).sum()), 6), chk.terms.score)
+        with self.lock:
+            if self.key is not None and not (
+                key[0] < self.key[0] or (key[0] == self.key[0] and key[1] < self.key[1] - 1e-9)
             ):
-                plan, res, status = plan2, res2, status2
-                assignment = better_assignment
-                notes.extend(more2)
-                how = "greedy-cost + local search"
-            else:
-                notes.append("local search: the re-solved plan was not better; kept the first")
-    fallback = plan is None
-    if plan is None:
-        why = "time limit" if time.perf_counter() >= deadline - 0.5 else f"LP status {status}"
-        notes.append(f"fallback to the safe plan ({why}): charge early, no discharge, no flex")
-        final_assignment, p, more = safe_plan(scn, arr, assignment)
-        notes.extend(more)
-        plan = to_plan(scn, final_assignment, p, {})
-    seconds = time.perf_counter() - t0
+                return False
+            self.plan, self.key, self.stage = plan, key, stage
+        return True
+
+
+def _only_unkept_band(violations: list[str]) -> bool:
+    """Every violation is rule 7 in a slot the plan itself cannot keep (the activations
+    repeat the plan's own excess there), none is about anything else."""
+    unkept = {m.split(":")[1] for m in violations if m.startswith("rule 7: slot")}
+    return bool(unkept) and all(
+        m.startswith(("rule 7: slot", "rule 8/7: slot")) and m.split(":")[1] in unkept
+        for m in violations
+    )
+
+
+def band_excess(scn: Scenario, plan: Plan) -> FloatArr:
+    """kW per slot by which the plan leaves rule 7's band (0 where it keeps it)."""
+    total = np.zeros(scn.slots)
+    for v in scn.vehicles:
+        total += np.asarray(plan.power_kw[v.id], dtype=float)
+    base = np.asarray(scn.site.base_load_kw)
+    pv = np.asarray(scn.site.pv_kw)
+    over = base - pv + total - np.asarray(scn.site.grid_import_limit_kw)
+    under = -np.asarray(scn.site.grid_export_limit_kw) - (base + total)
+    out: FloatArr = np.maximum(0.0, np.maximum(over, under))
+    return out
+
+
+@dataclass
+class _Run:
+    scn: Scenario
+    arr: Arrays
+    best: _Best
+    stop_at: float
+    solver: str
+    cancel: threading.Event
+    stages: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    flex_note: str = ""
+
+    def left(self) -> float:
+        return self.stop_at - time.perf_counter()
+
+    def stopped(self) -> bool:
+        return self.cancel.is_set() or self.left() <= 0.05
+
+    def stage(self, name: str, began: float, outcome: str) -> None:
+        self.stages.append(
+            {"stage": name, "seconds": round(time.perf_counter() - began, 3), "outcome": outcome}
+        )
+
+    def offer(self, plan: Plan | None, name: str) -> str:
+        if plan is None:
+            return "no plan"
+        return "improved" if self.best.offer(plan, name) else "not better"
+
+
+def solve(
+    scn: Scenario,
+    *,
+    time_limit: float = 60.0,
+    compute_bound: bool = False,
+    bound_time_limit: float | None = None,
+    solver: str = "highs",
+) -> Plan:
+    """A checked plan within `time_limit` seconds of wall clock, everything included.
+
+    Anytime: the safe plan comes first, then each stage (LP, flexibility around the plan,
+    local search, the LP with flexibility) may only replace it with a better checked plan.
+    The stages run in a worker thread; at the deadline the running solver call is
+    interrupted and the best plan so far is returned. The bound (the LP relaxation of the whole
+    problem) is not part of planning: only with `compute_bound`, after the plan, in its own
+    budget (`bound_time_limit`, default `time_limit`).
+    """
+    t0 = time.perf_counter()
+    cells = len(scn.vehicles) * scn.slots
+    # what is left after the worker: the summary and the caller's writing of the plan
+    reserve = min(0.1 * time_limit, 0.05 + 4e-6 * cells)
+    arr = Arrays.of(scn)
+    run = _Run(scn, arr, _Best(scn), t0 + time_limit - reserve, solver, threading.Event())
+    worker = threading.Thread(target=_stages, args=(run,), name="dispatch", daemon=True)
+    worker.start()
+    worker.join(timeout=max(0.0, run.stop_at - time.perf_counter()))
+    cut = worker.is_alive()
+    if cut:
+        run.cancel.set()
+        builder.interrupt(worker.ident)
+        run.notes.append("deadline reached: the running stage was stopped, best plan kept")
+    with run.best.lock:
+        plan, stage = run.best.plan, run.best.stage
+    if plan is None:  # not even the safe plan in time (or a stage failed): make it here
+        began = time.perf_counter()
+        assignment = assign(scn, arr, policy="cost")
+        final, p, more = safe_plan(scn, arr, assignment)
+        run.notes.extend(more)
+        plan, stage = to_plan(scn, final, p, {}), "safe"
+        run.stage("safe (after the deadline)", began, "improved")
+    plan = Plan(
+        scenario=plan.scenario,
+        assignments=dict(plan.assignments),
+        power_kw=plan.power_kw,
+        flex_up_kw=plan.flex_up_kw,
+        flex_down_kw=plan.flex_down_kw,
+    )
     result = check_plan(scn, plan)
+    excess = band_excess(scn, plan)
+    fallback = stage == "safe"
     summary: dict[str, Any] = {
-        "solver": f"assign:{how} + LP:{solver}" if not fallback else "safe-fallback",
-        "status": status if not fallback else f"FALLBACK ({status})",
-        "seconds": round(seconds, 3),
+        "solver": "safe-fallback" if fallback else f"anytime:{stage} + LP:{solver}",
+        "status": "FALLBACK (safe plan)" if fallback else ("OPTIMAL" if not cut else "TIME_LIMIT"),
+        "stage": stage,
+        "fallback": fallback,
+        "stages": list(run.stages),
+        "seconds": round(time.perf_counter() - t0, 3),
         "valid": result.valid,
         "terms": {k: round(v, 6) for k, v in result.terms.as_dict().items()},
-        "lp_objective": None if res is None or res.objective is None else res.objective,
-        "lp_size": None
-        if res is None
-        else {"variables": res.variables, "constraints": res.constraints},
-        "notes": notes,
+        "notes": list(run.notes),
     }
+    if run.flex_note:
+        summary["flexibility"] = run.flex_note
+    unkept = [int(t) for t in np.flatnonzero(excess > 1e-6)]
+    if unkept:
+        summary["band_unkept_slots"] = unkept
+        summary["notes"].append(
+            f"the grid band (rule 7) cannot be kept in {len(unkept)} slot(s): "
+            + ", ".join(map(str, unkept[:20]))
+        )
     if not result.valid:
         summary["violations"] = result.violations[:20]
     bound: float | None = None
-    remaining = deadline - time.perf_counter()
-    if compute_bound and remaining > 1.0:
-        rel = build_and_solve(scn, arr, "relaxed", time_limit=remaining, solver=solver)
+    if compute_bound:
+        rel = build_and_solve(
+            scn, arr, "relaxed", time_limit=bound_time_limit or time_limit, solver=solver
+        )
         if rel.status == "OPTIMAL" and rel.objective is not None:
             bound = rel.objective
             summary["bound_source"] = "LP relaxation of the whole problem (assignment relaxed)"
@@ -121,23 +201,134 @@ def solve(
     return plan
 
 
+def _stages(run: _Run) -> None:
+    """Safe plan, LP, flexibility around it, local search, LP with flexibility: in order."""
+    try:
+        _stages_inner(run)
+    except Exception as exc:  # the best plan so far stands; a stage failure must not lose it
+        run.notes.append(f"a stage failed ({exc.__class__.__name__}: {exc}); best plan kept")
+
+
+def _stages_inner(run: _Run) -> None:
+    scn, arr = run.scn, run.arr
+    began = time.perf_counter()
+    assignment = assign(scn, arr, policy="cost")
+    for b in scn.bookings:
+        if assignment[b.id] is None:
+            run.notes.append(
+                f"booking {b.id} left unserved: no free shared car can reach its "
+                f"promise by slot {b.start_slot}"
+            )
+    final, p, more = safe_plan(scn, arr, assignment)
+    run.notes.extend(more)
+    run.stage("safe", began, run.offer(to_plan(scn, final, p, {}), "safe"))
+    if run.stopped():
+        return
+    flex = arr.up is not None
+    # with flexibility prices, the LP without flexibility first (a third of the size, a
+    # plan early), flexibility around it without an LP, then the LP with flexibility
+    staged = flex
+    began = time.perf_counter()
+    plan, res, _status, more = _plan_for(
+        scn, arr, assignment, run.stop_at, run.solver, with_flex=not staged
+    )
+    run.notes.extend(more)
+    run.stage("lp" if not staged else "lp (no flexibility)", began, run.offer(plan, "lp"))
+    if plan is None or res is None or run.stopped():
+        return
+    if staged:
+        _offer_flex_around(run, plan, assignment, "lp + flexibility around")
+    # local search on the assignment (per-vehicle LPs), then the LP again for the new one
+    t_search = time.perf_counter()
+    # with flexibility, the LP with flexibility after the search needs its share of the time
+    budget = (0.4 if staged else SEARCH_SHARE) * run.left() - (t_search - began)
+    if budget > 0.3:
+        try:
+            better, info = improve(
+                scn,
+                arr,
+                assignment,
+                plan,
+                deadline=t_search + budget,
+                with_duals=len(scn.vehicles) * scn.slots <= STAGED_CELLS,
+            )
+        except Exception as exc:
+            better, info = assignment, f"local search failed ({exc!r}); kept the first plan"
+        run.notes.append(f"{info} in {time.perf_counter() - t_search:.2f} s")
+        outcome = "no move"
+        if better != assignment and not run.stopped():
+            plan2, _res2, _st2, more2 = _plan_for(
+                scn, arr, dict(better), run.stop_at, run.solver, with_flex=not staged
+            )
+            outcome = run.offer(plan2, "local search")
+            if outcome == "improved" and plan2 is not None:
+                run.notes.extend(more2)
+                plan, assignment = plan2, dict(plan2.assignments)
+                if staged:
+                    _offer_flex_around(run, plan, assignment, "local search + flexibility around")
+        run.stage("local search", t_search, outcome)
+    if not staged or run.stopped() or run.left() < 1.0:
+        if staged:
+            run.flex_note += "; the LP with flexibility had no time left"
+        return
+    # the LP with flexibility (row generation on the grid rows), warm from the plan
+    began = time.perf_counter()
+    hint = np.array([plan.power_kw[v.id] for v in scn.vehicles], dtype=float)
+    full, how = solve_fixed(
+        scn, arr, dict(assignment), time_limit=run.left() * 0.95, solver=run.solver, hint=hint
+    )
+    outcome = "no plan"
+    if full.objective is not None:
+        run.notes.append(how)
+        better_plan, more = _postprocess(scn, arr, dict(assignment), full)
+        outcome = run.offer(better_plan, "lp with flexibility")
+        if better_plan is not None:
+            income = check_plan(scn, better_plan).terms.flex_income
+            run.flex_note += f"; the LP with flexibility would offer {income:.2f} EUR"
+        run.notes.extend(more)
+    else:
+        run.flex_note += f"; the LP with flexibility stopped ({full.status})"
+    run.stage("lp with flexibility", began, outcome)
+
+
+def _offer_flex_around(run: _Run, plan: Plan, assignment: dict[str, str | None], name: str) -> None:
+    """Rule 8 around the existing plan without an LP (`flexaround.py`), if the check agrees."""
+    began = time.perf_counter()
+    scn, arr = run.scn, run.arr
+    trips = trips_by_vehicle(scn, assignment)
+    plugged = plugged_mask(arr, trips)
+    p = np.array([plan.power_kw[v.id] for v in scn.vehicles], dtype=float)
+    fu, fd = flex_around(scn, arr, p, trips, plugged)
+    ids = [v.id for v in scn.vehicles]
+    withflex = to_plan(scn, assignment, p, {})
+    withflex.flex_up_kw = {vid: [float(x) for x in fu[i]] for i, vid in enumerate(ids)}
+    withflex.flex_down_kw = {vid: [float(x) for x in fd[i]] for i, vid in enumerate(ids)}
+    outcome = run.offer(withflex, name)
+    income = check_plan(scn, withflex).terms.flex_income if outcome != "no plan" else 0.0
+    if outcome == "improved":
+        run.flex_note = (
+            f"offered around the plan (no LP): {income:.2f} EUR, "
+            f"{float(fu.sum() + fd.sum()) * arr.h:.1f} kWh of capacity-slots"
+        )
+    run.stage(name, began, outcome)
+
+
 def _plan_for(
     scn: Scenario,
     arr: Arrays,
     assignment: dict[str, str | None],
     deadline: float,
     solver: str,
+    *,
+    with_flex: bool = True,
 ) -> tuple[Plan | None, LPResult | None, str, list[str]]:
     """Steps 2-3 for one assignment (mutated: bookings the grid cannot feed become null)."""
     notes: list[str] = []
     bound_of = {b.id: b.vehicle for b in scn.bookings}
-    # Large horizons with flexibility: first the LP without flexibility (a third of the size),
-    # so that a loaded machine still gets an optimised plan; then the full LP if time remains.
-    staged = arr.up is not None and len(scn.vehicles) * scn.slots > STAGED_CELLS
     res: LPResult | None = None
     for _ in range(4):
         remaining = deadline - time.perf_counter()
-        if remaining < 0.5:
+        if remaining < 0.1:
             break
         res = build_and_solve(
             scn,
@@ -146,7 +337,7 @@ def _plan_for(
             assignment=assignment,
             time_limit=remaining * 0.9,
             solver=solver,
-            with_flex=not staged,
+            with_flex=with_flex and arr.up is not None,
         )
         if res.objective is None:
             break
@@ -166,30 +357,6 @@ def _plan_for(
     if res is not None and res.objective is not None:
         plan, more = _postprocess(scn, arr, assignment, res)
         notes.extend(more)
-    remaining = deadline - time.perf_counter()
-    if staged and plan is not None and remaining > 1.0:
-        hint = np.array([plan.power_kw[v.id] for v in scn.vehicles], dtype=float)
-        full, how = solve_fixed(
-            scn,
-            arr,
-            assignment,
-            time_limit=remaining * 0.9,
-            solver=solver,
-            hint=hint,
-        )
-        if full.objective is not None:
-            notes.append(how)
-            better, more = _postprocess(scn, arr, assignment, full)
-            if better is not None and (
-                check_plan(scn, better).terms.score < check_plan(scn, plan).terms.score
-            ):
-                plan, res, status = better, full, full.status
-                notes.extend(more)
-                notes.append("stage 2 (with flexibility) improved the stage-1 plan")
-        else:
-            notes.append(
-                f"stage 2 (with flexibility) stopped: {full.status}; no flexibility offered"
-            )
     return plan, res, status, notes
 
 
@@ -270,7 +437,7 @@ def _postprocess(
                         fd[:, t] *= scale
         notes.append("flexibility dropped: it could not be made to pass the check")
     chk = check_plan(scn, base)
-    if chk.valid:
+    if chk.valid or _only_unkept_band(chk.violations):
         return base, notes
     notes.append("LP plan failed the independent check: " + chk.violations[0])
     return None, notes

@@ -65,10 +65,44 @@ def test_negative_capacity() -> None:
     assert _err(doc) == "vehicles[0].battery_kwh: must be > 0"
 
 
-def test_negative_grid_limit() -> None:
+def test_negative_grid_limit_is_a_forced_export() -> None:
+    """Rule 7 (changed spec): a negative import limit asks the hub to export at least that."""
     doc = scenario()
     doc["site"]["grid_import_limit_kw"] = -5
-    assert _err(doc) == "site.grid_import_limit_kw: must be >= 0"
+    scn = parse_scenario(doc)
+    assert scn.site.grid_import_limit_kw == (-5.0,) * scn.slots
+
+
+def test_per_slot_grid_limits_parse() -> None:
+    doc = scenario(n=96)
+    doc["site"]["grid_import_limit_kw"] = [100.0] * 64 + [-10.0] * 32
+    doc["site"]["grid_export_limit_kw"] = [50.0] * 48 + [-20.0] * 16 + [50.0] * 32
+    scn = parse_scenario(doc)
+    assert scn.site.grid_import_limit_kw[70] == -10.0
+    assert scn.site.grid_export_limit_kw[50] == -20.0
+    assert scn.site.limits_vary
+
+
+def test_empty_band_is_a_scenario_error() -> None:
+    doc = scenario(n=96)
+    doc["site"]["grid_import_limit_kw"] = [100.0] * 10 + [-30.0] + [100.0] * 85
+    doc["site"]["grid_export_limit_kw"] = 20.0
+    assert _err(doc) == (
+        "site: slot 10: the grid band is empty (import limit -30 kW is below minus the "
+        "export limit 20 kW; rule 7)"
+    )
+
+
+def test_per_slot_limit_of_wrong_length() -> None:
+    doc = scenario(n=96)
+    doc["site"]["grid_export_limit_kw"] = [10.0] * 95
+    assert _err(doc) == "site.grid_export_limit_kw: must have 96 entries (slots), has 95"
+
+
+def test_grid_limit_must_be_a_number_or_array() -> None:
+    doc = scenario()
+    doc["site"]["grid_import_limit_kw"] = "lots"
+    assert _err(doc) == "site.grid_import_limit_kw: must be a number or an array of 96 numbers"
 
 
 def test_booking_past_horizon() -> None:

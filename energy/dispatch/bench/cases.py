@@ -33,9 +33,15 @@ class Case:
     site_scale: float = 1.0  # x (250 kW, 400 kWp, 122 homes)
     seed: int = 1
     classes: int = 0  # >0: shared cars share this many initial states (bound aggregation)
+    private_v2g: float = 0.0  # share of the private cars whose owners allow feeding back
+    # per-slot grid band (rule 7): (first local hour, last local hour, import limit kW) caps
+    # the import in those hours; min_import (first hour, last hour, kW) asks a minimum import
+    cap: tuple[float, float, float] | None = None
+    min_import: tuple[float, float, float] | None = None
 
 
 CASES = {
+    # the one-hub day of the first benchmark (no flexibility)
     "a": Case(
         "a",
         shared=100,
@@ -46,8 +52,47 @@ CASES = {
         price_kind="2025",
         flexibility=False,
     ),
+    # 100 shared + 24 private cars with flexibility prices (the held-back failure at 71 %)
+    "af": Case(
+        "af",
+        shared=100,
+        private=24,
+        bookings=300,
+        day=date(2025, 10, 15),
+        days=1,
+        price_kind="2025",
+        flexibility=True,
+        seed=2,
+    ),
+    # 500 shared + 102 private, every car drawn independently (heterogeneous fleet)
+    "m": Case(
+        "m",
+        shared=500,
+        private=102,
+        bookings=1500,
+        day=date(2025, 10, 15),
+        days=1,
+        price_kind="2025",
+        flexibility=False,
+        site_scale=5.0,
+        seed=3,
+    ),
+    # 1,000 shared + 208 private, every car drawn independently
     "b": Case(
         "b",
+        shared=1000,
+        private=208,
+        bookings=3000,
+        day=date(2025, 10, 15),
+        days=1,
+        price_kind="2025",
+        flexibility=False,
+        site_scale=10.0,
+        seed=4,
+    ),
+    # the first benchmark's 1,000 cars in 10 classes (a tight aggregated bound)
+    "b10": Case(
+        "b10",
         shared=1000,
         private=0,
         bookings=3000,
@@ -58,6 +103,7 @@ CASES = {
         site_scale=10.0,
         classes=10,
     ),
+    # a week: 20 shared + 70 private cars, ~30 % of the private ones may feed back, flexibility
     "c": Case(
         "c",
         shared=20,
@@ -67,7 +113,72 @@ CASES = {
         days=7,
         price_kind="2019",
         flexibility=True,
+        private_v2g=0.3,
     ),
+    # two days (192 slots) as plan_hub solves them: the demo hub's size, with flexibility
+    "d2": Case(
+        "d2",
+        shared=20,
+        private=30,
+        bookings=60,
+        day=date(2025, 6, 11),
+        days=2,
+        price_kind="2025",
+        flexibility=True,
+        seed=5,
+    ),
+    # a grid operator's capacity limit (100 kW from 16:00 to 21:00) and a one-hour minimum
+    # import (40 kW from 12:00 to 13:00, e.g. an activated order for more consumption)
+    "cap": Case(
+        "cap",
+        shared=20,
+        private=30,
+        bookings=60,
+        day=date(2025, 6, 11),
+        days=1,
+        price_kind="2025",
+        flexibility=True,
+        seed=6,
+        cap=(16.0, 21.0, 100.0),
+        min_import=(12.0, 13.0, 40.0),
+    ),
+    # small days around both clock changes (92 and 100 slots), with and without flexibility
+    "s92": Case(
+        "s92",
+        shared=20,
+        private=30,
+        bookings=60,
+        day=date(2025, 3, 30),
+        days=1,
+        price_kind="2025",
+        flexibility=True,
+        seed=7,
+    ),
+    "s100": Case(
+        "s100",
+        shared=12,
+        private=20,
+        bookings=40,
+        day=date(2025, 10, 26),
+        days=1,
+        price_kind="2025",
+        flexibility=False,
+        seed=8,
+    ),
+}
+
+# the targets of issue 12 (wall seconds from process start) and the time limit given
+TIME_LIMITS = {
+    "a": 5.0,
+    "af": 5.0,
+    "m": 30.0,
+    "b": 60.0,
+    "b10": 60.0,
+    "c": 30.0,
+    "d2": 10.0,
+    "cap": 10.0,
+    "s92": 10.0,
+    "s100": 10.0,
 }
 
 
@@ -126,6 +237,9 @@ def build(case: Case) -> dict[str, Any]:
         "vehicles": vehicles,
         "bookings": bookings,
     }
+    band = _band(case, inst)
+    if band is not None:
+        doc["site"]["grid_import_limit_kw"], doc["site"]["grid_export_limit_kw"] = band
     if case.flexibility:
         up, down = [], []
         for t in range(n):
@@ -136,6 +250,22 @@ def build(case: Case) -> dict[str, Any]:
         doc["flexibility"] = {"up_eur_per_kw": up, "down_eur_per_kw": down}
     del h
     return doc
+
+
+def _band(case: Case, inst: list[datetime]) -> tuple[list[float], list[float]] | None:
+    """Per-slot import and export limits (rule 7) from the case's cap and minimum import."""
+    if case.cap is None and case.min_import is None:
+        return None
+    imp = [250.0 * case.site_scale] * len(inst)
+    exp = [250.0 * case.site_scale] * len(inst)
+    for t, at in enumerate(inst):
+        loc = at.astimezone(TZ)
+        hour = loc.hour + loc.minute / 60.0
+        if case.cap is not None and case.cap[0] <= hour < case.cap[1]:
+            imp[t] = case.cap[2]
+        if case.min_import is not None and case.min_import[0] <= hour < case.min_import[1]:
+            exp[t] = -case.min_import[2]  # an export limit of -40: import at least 40 kW
+    return imp, exp
 
 
 def _private_cars(
@@ -182,6 +312,7 @@ def _private_cars(
     for j, (s0, s1, energy) in enumerate(chosen):
         _name, battery, _ = rng.choices(specs, weights)[0]
         initial = battery * rng.uniform(0.2, 0.6)
+        v2g = rng.random() < case.private_v2g
         out.append(
             {
                 "id": f"resident-{j:03d}",
@@ -190,7 +321,7 @@ def _private_cars(
                 "initial_soc_kwh": round(initial, 3),
                 "min_soc_kwh": round(0.05 * battery, 3),
                 "max_charge_kw": 11.0,
-                "max_discharge_kw": 0.0,
+                "max_discharge_kw": 11.0 if v2g else 0.0,
                 "charge_efficiency": 0.92,
                 "discharge_efficiency": 0.92,
                 "consumption_kwh_per_km": 0.17,

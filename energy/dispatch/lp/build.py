@@ -281,8 +281,25 @@ def build_and_solve(
         gp = np.where(on, 0.0, grid_prices * h)
         B.add_obj(cu, gp[None, :])
         B.add_obj(du, -gp[None, :])
-    gi = B.var((n,), 0.0, max(0.0, arr.imp_lim - margin), imp_p * h, active=on)
-    ge = B.var((n,), 0.0, max(0.0, arr.exp_lim - margin), -exp_p * h, active=on)
+    # net = imp - exp must lie in the band [-export limit, import limit]; either limit may be
+    # negative (a forced import or export), so each side gets a lower bound as well:
+    # import >= -export limit where that is positive (then nothing is exported), and the
+    # mirror image. The margin shrinks where the band is narrower than two margins.
+    gm = np.minimum(margin, np.maximum(0.0, arr.imp_lim + arr.exp_lim) / 3.0)
+    gi = B.var(
+        (n,),
+        np.maximum(0.0, -arr.exp_lim + gm),
+        np.maximum(0.0, arr.imp_lim - gm),
+        imp_p * h,
+        active=on,
+    )
+    ge = B.var(
+        (n,),
+        np.maximum(0.0, -arr.imp_lim + gm),
+        np.maximum(0.0, arr.exp_lim - gm),
+        -exp_p * h,
+        active=on,
+    )
     pvu = B.var((n,), 0.0, arr.pv, active=on)
     bal = B.rows_on(on, arr.base, arr.base)
     B.coef(bal, gi, 1.0)
@@ -290,10 +307,15 @@ def build_and_solve(
     B.coef(bal, pvu, 1.0)
     B.coef(bal[None, :], cu, -1.0)
     B.coef(bal[None, :], du, 1.0)
-    grid_slack = None
+    grid_slack = grid_slack_lo = None
     if fixed:
+        # priced slacks keep the LP feasible where no plan can keep the band (rule 7: the plan
+        # is still returned and those slots are named): above the import limit, below the
+        # export side (a forced import the fleet cannot draw)
         grid_slack = B.var((n,), 0.0, INF, GRID_SLACK_EUR, active=on)
         B.coef(bal, grid_slack, 1.0)
+        grid_slack_lo = B.var((n,), 0.0, INF, GRID_SLACK_EUR, active=on)
+        B.coef(bal, grid_slack_lo, -1.0)
     # wear (spec score) plus, in fixed mode, a price on discharging in negative-price slots so
     # that the LP never charges and discharges at once to burn energy (the spec nets p = c - d)
     wear = scn.degradation_eur_per_kwh * h * np.ones((nc, n))
@@ -423,8 +445,9 @@ def build_and_solve(
         res.fu = np.maximum(0.0, val(fu))
         res.fd = np.maximum(0.0, val(fd))
     res.promise_slack = {bid: float(sol[i]) for bid, i in slack_idx.items()}
-    if grid_slack is not None:
-        res.grid_slack = float(val(grid_slack).sum())
+    if grid_slack is not None and grid_slack_lo is not None:
+        res.band_slack = val(grid_slack) + val(grid_slack_lo)
+        res.grid_slack = float(res.band_slack.sum())
     for q, (j, c) in enumerate(pairs):
         xv = float(sol[x[q]])
         if xv > 1e-6:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 import numpy as np
 import scipy.sparse as sp
@@ -13,6 +14,22 @@ from ..core import FloatArr
 
 IntArr = NDArray[np.int64]
 INF = np.inf
+
+# The solver call running in each thread, so that a deadline can stop it from another thread
+# (`interrupt`): HiGHS honours its own time limit only between iterations, and some phases
+# (presolve, crossover) overrun it.
+_RUNNING: dict[int, mbh.ModelSolverHelper] = {}
+_RUNNING_LOCK = threading.Lock()
+
+
+def interrupt(thread_id: int | None) -> bool:
+    """Stop the solver call running in thread `thread_id`, if any; True if one was stopped."""
+    with _RUNNING_LOCK:
+        sol = _RUNNING.get(thread_id) if thread_id is not None else None
+    if sol is None:
+        return False
+    sol.interrupt_solve()
+    return True
 
 
 class Builder:
@@ -127,8 +144,15 @@ class Builder:
         params = os.environ.get("DISPATCH_SOLVER_PARAMS", params).replace(";", "\n")
         if params:
             sol.set_solver_specific_parameters(params)
-        sol.set_time_limit_in_seconds(max(0.5, time_limit))
-        sol.solve(model)
+        sol.set_time_limit_in_seconds(max(0.05, time_limit))
+        me = threading.get_ident()
+        with _RUNNING_LOCK:
+            _RUNNING[me] = sol
+        try:
+            sol.solve(model)
+        finally:
+            with _RUNNING_LOCK:
+                _RUNNING.pop(me, None)
         status = sol.status().name
         if not sol.has_solution():
             return status, None, None, None, None

@@ -31,6 +31,8 @@ class LPResult:
     fd: FloatArr = field(default_factory=lambda: np.zeros((0, 0)))
     promise_slack: dict[str, float] = field(default_factory=dict)
     grid_slack: float = 0.0
+    # fixed mode: kW per slot by which the LP had to leave rule 7's band (0 where it is kept)
+    band_slack: FloatArr = field(default_factory=lambda: np.zeros(0))
     assignment: dict[str, str | None] = field(default_factory=dict)
     variables: int = 0
     constraints: int = 0

@@ -1,0 +1,235 @@
+"""Issue 12: the time limit is a deadline, planning is anytime, the bound is only on request,
+per-slot (possibly negative) grid limits (rule 7), flexibility around a plan at any scale."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from energy.dispatch import check_plan, parse_scenario, solve
+from energy.dispatch import solver as solver_module
+from tests.dispatch.factories import booking, private, scenario, vehicle
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _fleet(n: int = 96, flex: bool = False, cars: int = 6) -> dict[str, Any]:
+    vehicles = [
+        vehicle(f"car-{i}", initial_soc_kwh=30.0, max_discharge_kw=11.0 if i % 2 else 0.0)
+        for i in range(cars)
+    ]
+    vehicles.append(private("own-1", departure_slot=min(n, 80), departure_soc_kwh=45.0))
+    bookings = [booking(f"b{j}", 32 + 4 * j, 44 + 4 * j, 60.0) for j in range(cars // 2)]
+    doc = scenario(n=n, vehicles=vehicles, bookings=bookings)
+    if flex:
+        doc["flexibility"] = {"up_eur_per_kw": [0.01] * n, "down_eur_per_kw": [0.008] * n}
+    return doc
+
+
+def _net(scn: Any, plan: Any) -> np.ndarray:
+    total = sum(np.asarray(plan.power_kw[v.id]) for v in scn.vehicles)
+    return np.asarray(scn.site.base_load_kw) + total
+
+
+def test_a_hanging_stage_still_yields_a_checked_plan_by_the_deadline(monkeypatch) -> None:
+    """A solver stage that never returns (a fake that sleeps) cannot hold the plan back."""
+
+    def hang(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(60)
+        raise AssertionError("unreachable")
+
+    monkeypatch.setattr(solver_module, "_plan_for", hang)
+    scn = parse_scenario(_fleet())
+    began = time.perf_counter()
+    plan = solve(scn, time_limit=1.5)
+    elapsed = time.perf_counter() - began
+    assert elapsed < 30, "solve() waited for the hanging stage"  # the stage sleeps 60 s
+    assert check_plan(scn, plan).valid
+    assert plan.summary["stage"] == "safe"
+    assert plan.summary["fallback"] is True
+    assert any("deadline" in n for n in plan.summary["notes"])
+    assert [s["stage"] for s in plan.summary["stages"]] == ["safe"]
+
+
+def test_the_summary_names_the_stage_and_times_every_stage() -> None:
+    scn = parse_scenario(_fleet(flex=True))
+    plan = solve(scn, time_limit=20)
+    summary = plan.summary
+    assert check_plan(scn, plan).valid
+    names = [s["stage"] for s in summary["stages"]]
+    assert names[0] == "safe"
+    assert "lp (no flexibility)" in names
+    assert summary["stage"] != "safe"
+    assert summary["fallback"] is False
+    assert all(s["seconds"] >= 0 for s in summary["stages"])
+
+
+def test_the_bound_is_not_computed_unless_asked(monkeypatch) -> None:
+    modes: list[str] = []
+    real = solver_module.build_and_solve
+
+    def spy(scn: Any, arr: Any, mode: str, **kw: Any) -> Any:
+        modes.append(mode)
+        return real(scn, arr, mode, **kw)
+
+    monkeypatch.setattr(solver_module, "build_and_solve", spy)
+    scn = parse_scenario(_fleet())
+    plan = solve(scn, time_limit=10)
+    assert "relaxed" not in modes
+    assert plan.summary["bound"] is None
+    plan = solve(scn, time_limit=10, compute_bound=True)
+    assert "relaxed" in modes
+    assert plan.summary["bound"] is not None
+    assert plan.summary["bound"] <= check_plan(scn, plan).terms.score + 1e-6
+
+
+def test_per_slot_capacity_limit_and_minimum_import_are_kept() -> None:
+    doc = _fleet()
+    n = doc["slots"]
+    imp = [250.0] * n
+    exp = [250.0] * n
+    base, pv = doc["site"]["base_load_kw"], doc["site"]["pv_kw"]
+    for t in range(64, 84):
+        imp[t] = max(0.0, base[t] - pv[t]) + 1.0  # a capacity limit just above the homes' load
+    for t in range(48, 52):
+        exp[t] = -20.0  # an activated order: import at least 20 kW
+    doc["site"]["grid_import_limit_kw"] = imp
+    doc["site"]["grid_export_limit_kw"] = exp
+    scn = parse_scenario(doc)
+    plan = solve(scn, time_limit=20)
+    assert check_plan(scn, plan).valid, check_plan(scn, plan).violations[:3]
+    net = _net(scn, plan)
+    pv = np.asarray(pv)
+    assert np.all(net[48:52] >= 20.0 - 1e-6)  # PV curtailed at most to 0: import >= 20
+    assert np.all(net[64:84] - pv[64:84] <= np.asarray(imp[64:84]) + 1e-6)
+    assert "band_unkept_slots" not in plan.summary
+
+
+def test_negative_import_limit_makes_the_fleet_feed_back() -> None:
+    doc = _fleet()
+    n = doc["slots"]
+    doc["site"]["pv_kw"] = [0.0] * n
+    imp = [250.0] * n
+    for t in range(8, 12):
+        imp[t] = -5.0  # export at least 5 kW at night: only the V2G cars can
+        doc["site"]["base_load_kw"][t] = 10.0
+    doc["site"]["grid_import_limit_kw"] = imp
+    scn = parse_scenario(doc)
+    plan = solve(scn, time_limit=20)
+    assert check_plan(scn, plan).valid, check_plan(scn, plan).violations[:3]
+    assert np.all(_net(scn, plan)[8:12] <= -5.0 + 1e-6)
+
+
+def test_a_band_no_plan_can_keep_is_named_and_the_best_plan_returned() -> None:
+    doc = _fleet(cars=2)
+    n = doc["slots"]
+    exp = [250.0] * n
+    exp[40] = -500.0  # a minimum import of 500 kW: far above what two cars can draw
+    imp = [250.0] * n
+    imp[40] = 600.0
+    doc["site"]["grid_export_limit_kw"] = exp
+    doc["site"]["grid_import_limit_kw"] = imp
+    scn = parse_scenario(doc)
+    plan = solve(scn, time_limit=10)
+    assert plan.summary["band_unkept_slots"] == [40]
+    result = check_plan(scn, plan)
+    assert result.violations and all(
+        v.startswith(("rule 7: slot 40:", "rule 8/7: slot 40:")) for v in result.violations
+    )
+    assert "below the required import 500" in result.violations[0]
+    # the best it can do: draw as much as it can in that slot
+    assert _net(scn, plan)[40] > float(np.asarray(scn.site.base_load_kw)[40])
+
+
+def test_flexibility_is_offered_on_a_staged_case_even_without_the_flex_lp(monkeypatch) -> None:
+    """Rule 8 around the plan (no LP) when the LP with flexibility cannot finish."""
+
+    def no_flex_lp(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the LP with flexibility did not finish")
+
+    monkeypatch.setattr(solver_module, "solve_fixed", no_flex_lp)
+    scn = parse_scenario(_fleet(n=192, flex=True, cars=10))
+    plan = solve(scn, time_limit=20)
+    result = check_plan(scn, plan)
+    assert result.valid, result.violations[:3]
+    assert result.terms.flex_income > 0
+    assert "around the plan" in plan.summary["flexibility"]
+
+
+def test_every_offer_activated_at_once_keeps_every_promise() -> None:
+    """The worst case of rule 8: all upward (then all downward) flexibility activated."""
+    scn = parse_scenario(_fleet(flex=True, cars=8))
+    plan = solve(scn, time_limit=20)
+    assert plan.flex_up_kw and plan.flex_down_kw
+    for sign, flex in ((-1.0, plan.flex_up_kw), (1.0, plan.flex_down_kw)):
+        activated = type(plan)(
+            scenario=plan.scenario,
+            assignments=plan.assignments,
+            power_kw={
+                vid: [p + sign * f for p, f in zip(power, flex[vid], strict=True)]
+                for vid, power in plan.power_kw.items()
+            },
+        )
+        result = check_plan(scn, activated)
+        assert not [v for v in result.violations if "rule 6" in v or "rule 5" in v]
+
+
+def test_plan_scenario_counts_the_deadline_from_process_start(tmp_path: Path) -> None:
+    doc = _fleet(flex=True)
+    src = tmp_path / "s.json"
+    src.write_text(json.dumps(doc), encoding="utf-8")
+    out = tmp_path / "p.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "plan_scenario",
+            str(src),
+            "--out",
+            str(out),
+            "--time-limit",
+            "8",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(out.read_text(encoding="utf-8"))["summary"]
+    assert summary["bound"] is None
+    # the solver got what the process had left, not the whole limit
+    assert summary["seconds"] < 8
+
+
+@pytest.mark.parametrize("value", ["[1, 2]", '"x"'])
+def test_empty_or_malformed_band_exits_2_with_one_line(tmp_path: Path, value: str) -> None:
+    doc = _fleet()
+    if value == "[1, 2]":
+        doc["site"]["grid_import_limit_kw"] = -300.0
+        doc["site"]["grid_export_limit_kw"] = 100.0
+    else:
+        doc["site"]["grid_import_limit_kw"] = "x"
+    src = tmp_path / "s.json"
+    src.write_text(json.dumps(doc), encoding="utf-8")
+    out = tmp_path / "p.json"
+    proc = subprocess.run(
+        [sys.executable, "manage.py", "plan_scenario", str(src), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "site" in lines[0] and "Traceback" not in proc.stderr
+    assert not out.exists()
