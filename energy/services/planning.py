@@ -51,6 +51,7 @@ def hub_plan(
     solver: Solver | None = None,
 ) -> DispatchRun:
     """Plan ``hub`` from the current slot on and switch its plan if the result is valid."""
+    began = time.perf_counter()  # the time limit is a deadline for the whole plan
     now = now or timezone.now()
     start = floor_to_slot(now, hub.slot_minutes)
     slots = slots or settings.DISPATCH_HORIZON_SLOTS
@@ -63,13 +64,14 @@ def hub_plan(
         slots=slots,
         scenario=built.document,
     )
-    began = time.perf_counter()
     try:
         scenario = parse_scenario(built.document)
     except ValueError as exc:
         return _fail(run, RunStatus.FAILED, f"scenario rejected: {exc}")
     try:
-        plan = (solver or _default_solver)(scenario, float(settings.DISPATCH_TIME_LIMIT_SECONDS))
+        # what is left of the deadline after loading (saving the plan is a few COPYs)
+        left = float(settings.DISPATCH_TIME_LIMIT_SECONDS) - (time.perf_counter() - began)
+        plan = (solver or _default_solver)(scenario, max(1.0, left))
     except Exception as exc:  # the solver is third-party C++: any failure keeps the old plan
         logger.exception("dispatch solver crashed for hub %s", hub.slug)
         # The safe plan: charge as early as the grid allows, never discharge, no flexibility.

@@ -262,3 +262,18 @@ def test_the_bindings_a_plan_makes_do_not_queue_another_solve(frozen, resident, 
     soon.refresh_from_db()
     assert run.is_current and soon.status == BookingStatus.BOUND
     assert queued == []
+
+
+def test_a_plan_from_the_safe_fallback_is_recorded_as_a_fallback(hub, monkeypatch):
+    """The run says so when every optimising stage failed and the safe plan was kept."""
+    from energy.dispatch import solver as solver_module
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("LP failed")
+
+    monkeypatch.setattr(solver_module, "_plan_for", broken)
+    run = hub_plan(hub=hub, trigger="test", slots=32)
+    assert run.status == RunStatus.SUCCEEDED
+    assert run.fallback_used is True
+    assert run.plan["summary"]["stage"] == "safe"
+    assert run.bound_eur is None  # the bound is never part of a resident-facing plan

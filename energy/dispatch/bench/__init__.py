@@ -23,7 +23,7 @@ drawn costs.
 
 from __future__ import annotations
 
-from .cases import CASES, Case, build
+from .cases import CASES, TIME_LIMITS, Case, build
 from .data import (
     TZ,
     base_load,
@@ -38,6 +38,7 @@ from .run import HEADER, format_row, measure, run_case
 __all__ = [
     "CASES",
     "HEADER",
+    "TIME_LIMITS",
     "TZ",
     "Case",
     "base_load",
