@@ -275,5 +275,6 @@ def test_a_plan_from_the_safe_fallback_is_recorded_as_a_fallback(hub, monkeypatc
     run = hub_plan(hub=hub, trigger="test", slots=32)
     assert run.status == RunStatus.SUCCEEDED
     assert run.fallback_used is True
+    assert run.plan is not None
     assert run.plan["summary"]["stage"] == "safe"
     assert run.bound_eur is None  # the bound is never part of a resident-facing plan

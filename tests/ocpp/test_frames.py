@@ -42,7 +42,7 @@ def test_a_malformed_frame_gets_a_callerror_and_the_connection_carries_on(
             additional_headers={"Authorization": build_authorization_basic(CHARGER, PASSWORD)},
             open_timeout=5,
         ) as ws:
-            await ws.send(frame)
+            await ws.send(frame)  # type: ignore[arg-type]
             answer = json.loads(await asyncio.wait_for(ws.recv(), 5))
             await ws.send('[2,"hb-1","Heartbeat",{}]')
             heartbeat = json.loads(await asyncio.wait_for(ws.recv(), 5))
