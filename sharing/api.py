@@ -75,7 +75,9 @@ class VehicleSerializer(serializers.ModelSerializer[Vehicle]):
         slug_field="slug", read_only=True
     )
     model = serializers.CharField(source="model.__str__", read_only=True)
-    bay = serializers.CharField(source="home_bay.label", default=None, read_only=True)
+    bay = serializers.CharField(
+        source="home_bay.label", default=None, allow_null=True, read_only=True
+    )
     usable_battery_kwh = serializers.DecimalField(
         source="model.usable_battery_kwh", max_digits=6, decimal_places=2, read_only=True
     )
@@ -89,8 +91,13 @@ class BookingSerializer(serializers.ModelSerializer[Booking]):
     hub: serializers.SlugRelatedField[Hub] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True
     )
-    vehicle = serializers.CharField(source="vehicle.plate", default=None, read_only=True)
-    bay = serializers.CharField(source="vehicle.home_bay.label", default=None, read_only=True)
+    # No car before it is bound to one (and no bay for a car without a home bay).
+    vehicle = serializers.CharField(
+        source="vehicle.plate", default=None, allow_null=True, read_only=True
+    )
+    bay = serializers.CharField(
+        source="vehicle.home_bay.label", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = Booking
