@@ -9,6 +9,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
+from config.outage import REDIS_DOWN, logger, reason
+
 # Bodies read as text (a multipart body is checked field by field).
 TEXT_BODIES = ("application/json", "application/x-www-form-urlencoded", "text/")
 
@@ -70,3 +72,34 @@ class RejectNulMiddleware:
         if request.path_info.startswith("/api/"):
             return JsonResponse({"detail": message}, status=400)
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
+class RedisDownMiddleware:
+    """A 503 that says so, instead of a 500 page, when Redis is unreachable on a path that
+    truly needs it (bookings and availability carry on without it; see config.outage)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, REDIS_DOWN):
+            return None
+        logger.warning(
+            "Redis is unreachable, %s %s answered 503: %s",
+            request.method,
+            request.path,
+            reason(exception),
+        )
+        message = _(
+            "This is not available for a moment: a part of the service is down. "
+            "Please try again in a few minutes."
+        )
+        if request.path_info.startswith("/api/"):
+            response: HttpResponse = JsonResponse({"detail": message}, status=503)
+        else:
+            response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = "60"
+        return response

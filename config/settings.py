@@ -13,6 +13,7 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.cache import caches_for
 from config.env import (
     env_bool,
     env_database,
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.RedisDownMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # AxesMiddleware last, as django-axes asks, so it sees the finished response.
     "axes.middleware.AxesMiddleware",
@@ -154,16 +156,9 @@ STORAGES = {
 }
 
 REDIS_URL = env_redis_url("REDIS_URL")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "wisselstroom"),
-        }
-    }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Redis only caches and queues: an unreachable one is a cache miss (see config.cache and
+# config.outage), never a failed booking.
+CACHES = caches_for(REDIS_URL, key_prefix=env_str("CACHE_KEY_PREFIX", "wisselstroom"))
 
 # Celery: with no broker, tasks run in-process so that a laptop needs nothing else.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -177,6 +172,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker that does not answer fails a publish in seconds (see config.outage), not minutes.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
 # A message a worker took but never acknowledged (plan_hub acknowledges only when done) goes back
 # to the queue this many seconds after it was handed out, if that worker died. Longer than a
 # normal solve (DISPATCH_TIME_LIMIT_SECONDS, 20 s, plus loading and saving), short enough that a

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from config.outage import on_commit_despite_redis
 from sharing.models import Booking
 
 KINDS = ("confirmed", "bound", "changed", "reminder", "late", "cancelled")
@@ -47,4 +47,7 @@ def queue_booking_mail(kind: str, booking_id: int) -> None:
     from sharing import tasks  # tasks import services, which import this module
 
     assert kind in KINDS
-    transaction.on_commit(lambda: tasks.send_booking_mail.delay(kind, booking_id))
+    on_commit_despite_redis(
+        lambda: tasks.send_booking_mail.delay(kind, booking_id),
+        what=f"the {kind!r} mail of booking {booking_id}",
+    )
