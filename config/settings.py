@@ -172,8 +172,6 @@ CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A broker that does not answer fails a publish in seconds (see config.outage), not minutes.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
 # A message a worker took but never acknowledged (plan_hub acknowledges only when done) goes back
 # to the queue this many seconds after it was handed out, if that worker died. Longer than a
 # normal solve (DISPATCH_TIME_LIMIT_SECONDS, 20 s, plus loading and saving), short enough that a
@@ -184,6 +182,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 35, minimum=1),
     "unacked_restore_interval": 5,
     "unacked_restore_throttle": 1,
+    # A broker that does not answer fails a publish in seconds (see config.outage), not minutes.
+    "socket_connect_timeout": 2,
 }
 
 _email = env_email("EMAIL_URL")
