@@ -6,7 +6,7 @@ WORKDIR /app
 COPY requirements.lock ./
 RUN pip install --no-cache-dir -r requirements.lock
 COPY . .
-RUN SECRET_KEY=build-only-key-build-only-key-build-only DEBUG=false python manage.py collectstatic --noinput
+RUN SECRET_KEY=build-only-key-build-only-key-build-only-key-build-only DEBUG=false python manage.py collectstatic --noinput
 RUN useradd --create-home wisselstroom
 USER wisselstroom
 EXPOSE 8000

@@ -1,15 +1,24 @@
 #!/usr/bin/env python
 from __future__ import annotations
 
-import os
 import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    from django.core.management import execute_from_command_line
+    from django.core.exceptions import ImproperlyConfigured
 
-    execute_from_command_line(sys.argv)
+    from config import startup
+
+    # Bad settings or an unreachable database: one line and exit code 2, not a traceback.
+    startup.load_settings()
+    try:
+        if startup.needs_database(sys.argv):
+            startup.check_database()
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(sys.argv)
+    except ImproperlyConfigured as exc:
+        startup.refuse(f"configuration error: {exc}")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,36 @@ def env_str(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+# What Django's ``check --deploy`` calls a weak key (security.W009).
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_UNIQUE_CHARACTERS = 5
+INSECURE_KEY_PREFIX = "django-insecure-"
+
+
+def env_secret_key(name: str, development_key: str, *, debug: bool) -> str:
+    """The secret key; with ``debug`` off, one that is set and strong, or start-up stops."""
+    key = os.environ.get(name) or development_key
+    if debug:
+        if len(key) < 32:
+            raise ImproperlyConfigured(f"{name} must be at least 32 characters long")
+        return key
+    if key == development_key:
+        raise ImproperlyConfigured(f"{name} must be set when DEBUG is off")
+    weak = (
+        len(key) < SECRET_KEY_MIN_LENGTH
+        or len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+        or key.startswith(INSECURE_KEY_PREFIX)
+    )
+    if weak:
+        raise ImproperlyConfigured(
+            f"{name} is too weak for DEBUG off: use at least {SECRET_KEY_MIN_LENGTH} random "
+            f"characters (at least {SECRET_KEY_MIN_UNIQUE_CHARACTERS} different ones, not "
+            f"starting with {INSECURE_KEY_PREFIX!r}), for example from "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+    return key
+
+
 def env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None:

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-import os
-
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+from config import startup
+
+# Before anything else is loaded: a bad environment is one line and a refusal to serve.
+startup.load_settings()
+startup.check_server(debug=settings.DEBUG)
 application = get_wsgi_application()
