@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from sharing import selectors, services
+from sharing.forms import MAX_YEAR, MIN_YEAR
 from sharing.models import Booking, Hub, Vehicle
 
 
@@ -30,6 +31,11 @@ def parse_moment(value: str, tz: ZoneInfo) -> datetime:
         moment = None
     if moment is None:
         raise serializers.ValidationError(_("Use a date and time like 2026-05-01T10:00+02:00."))
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        # Year 1 or 9999 would overflow once converted to UTC or widened by a buffer: a 500.
+        raise serializers.ValidationError(
+            _("That date is out of range: pick one in the coming weeks.")
+        )
     if timezone.is_aware(moment):
         return moment
     early, late = moment.replace(tzinfo=tz, fold=0), moment.replace(tzinfo=tz, fold=1)

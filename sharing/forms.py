@@ -19,6 +19,8 @@ from sharing.services.rules import window_errors
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 # The service says "promised_range_km"; the page asks for "range_km".
 SERVICE_FIELDS = {"promised_range_km": "range_km", "expected_km": "range_km"}
+# Far wider than any booking window; keeps every conversion and buffer inside datetime's range.
+MIN_YEAR, MAX_YEAR = 1971, 8999
 
 
 def parse_local(value: str, tz: ZoneInfo) -> datetime:
@@ -32,6 +34,11 @@ def parse_local(value: str, tz: ZoneInfo) -> datetime:
         raise ValidationError(
             _("Enter a date and time like 2026-05-01 10:00."), code="invalid"
         ) from None
+    if not MIN_YEAR <= naive.year <= MAX_YEAR:
+        # Year 1 or 9999 would overflow once converted to UTC or widened by a buffer: a 500.
+        raise ValidationError(
+            _("That date is out of range: pick one in the coming weeks."), code="out_of_range"
+        )
     early, late = naive.replace(tzinfo=tz, fold=0), naive.replace(tzinfo=tz, fold=1)
     if early.utcoffset() != late.utcoffset():
         round_trip = early.astimezone(ZoneInfo("UTC")).astimezone(tz).replace(tzinfo=None)

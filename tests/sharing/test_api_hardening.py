@@ -159,3 +159,34 @@ def test_schema_documents_the_error_answers(schema):
     error = schema["components"]["schemas"]["ErrorDetail"]
     assert error["properties"]["detail"]["type"] == "string"
     assert "ValidationError" in schema["components"]["schemas"]
+
+
+@pytest.mark.parametrize(
+    "moment", ["0001-01-01T00:00", "0001-01-01T00:30+05:00", "9999-12-31T23:45-10:00"]
+)
+def test_a_date_at_the_edge_of_the_calendar_is_400(api, hub, car, frozen, moment):
+    """Year 1 in Amsterdam is year 0 in UTC: once an OverflowError, a 500."""
+    window = {"hub": hub.slug, "start": moment, "end": moment}
+
+    checked = api.get(reverse("api-availability"), window)
+    booked = api.post(BOOKINGS, {**window, "promised_range_km": 5}, format="json")
+
+    for response in (checked, booked):
+        assert response.status_code == 400
+        assert "out of range" in " ".join(response.json()["start"])
+    assert not Booking.objects.exists()
+
+
+def test_a_date_at_the_edge_of_the_calendar_is_refused_on_the_book_page(
+    client, resident, hub, car, frozen
+):
+    client.force_login(resident)
+    window = {"hub": hub.slug, "start": "0001-01-01T00:00", "end": "0001-01-01T01:00"}
+
+    checked = client.get("/book/", {**window, "range_km": "5"})
+    booked = client.post("/book/", {**window, "range_km": "5"})
+
+    assert checked.status_code == 200 and booked.status_code == 400
+    for response in (checked, booked):
+        assert "out of range" in response.content.decode()
+    assert not Booking.objects.exists()
