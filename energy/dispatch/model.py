@@ -28,9 +28,11 @@ Decomposition
    vehicle's window [plug-in, departure or horizon end]; solved with HiGHS through OR-Tools'
    model builder.
    HiGHS runs dual simplex (measured 2-4x faster than its default choice on the week case).
-   With flexibility prices and more than 20 000 vehicle-slots the LP runs in two stages: first
-   without flexibility (a third of the size), then with it in the time that remains; the better
-   checked plan wins, so a loaded machine degrades to "no flexibility", not to the safe plan.
+   With flexibility prices the LP runs in two stages (`solver.py`, anytime): first without
+   flexibility (a third of the size), then flexibility around that plan without an LP
+   (`flexaround.py`, safe for rule 8 by construction), the local search, and the LP with
+   flexibility in the time that remains; the best checked plan wins, so a short deadline
+   degrades to "less flexibility", never to "none" or to the safe plan.
    Stage 2 is solved by row generation on the grid rows (`decompose.py`): rule 7 (and rule 7
    under activation) is kept only in the slots where it may bind, the others price net power at
    a subgradient of the grid cost; the result is certified optimal for the full LP (subgradient

@@ -1,9 +1,10 @@
-"""The dispatcher: assignment, LP, post-processing, independent check, safe fallback.
+"""The dispatcher: anytime stages under a hard deadline, each plan checked independently.
 
-`solve()` always returns a plan that passes `check.py` whenever the scenario admits one that the
-safe plan can find: the LP plan is post-processed (netting p = c - d and re-simulating the
-battery by the spec, clipping charge at the cap, shrinking flexibility that the re-simulation
-does not support), checked, and replaced by the safe plan if anything is still wrong.
+`solve()` runs its stages (safe plan, LP, flexibility around the plan, local search, LP with
+flexibility) in a worker thread and keeps the best plan that passes `check.py`; at the deadline
+the running solver call is interrupted. An LP plan is post-processed first (netting p = c - d
+and re-simulating the battery by the spec, clipping charge at the cap, shrinking flexibility
+that the re-simulation does not support); a plan that still fails the check is never kept.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 
 from .assign import assign
 from .baselines import safe_plan, to_plan
-from .check import check_plan
+from .check import CheckResult, check_plan
 from .core import Arrays, FloatArr, plugged_mask, trips_by_vehicle
 from .decompose import solve_fixed
 from .flexaround import flex_around
@@ -44,10 +45,10 @@ class _Best:
     plan: Plan | None = None
     key: tuple[float, float] | None = None
     stage: str = ""
+    result: CheckResult | None = None  # the checker's verdict on `plan`
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def offer(self, plan: Plan, stage: str) -> bool:
-        chk = check_plan(self.scn, plan)
+    def offer(self, plan: Plan, stage: str, chk: CheckResult) -> bool:
         # a plan may break rule 7 only where no plan can keep the band (the LP's slack says
         # so); then the smallest total excess wins, and the score among equals
         if not chk.valid and not _only_unkept_band(chk.violations):
@@ -58,7 +59,7 @@ class _Best:
                 key[0] < self.key[0] or (key[0] == self.key[0] and key[1] < self.key[1] - 1e-9)
             ):
                 return False
-            self.plan, self.key, self.stage = plan, key, stage
+            self.plan, self.key, self.stage, self.result = plan, key, stage, chk
         return True
 
 
@@ -109,9 +110,14 @@ class _Run:
         )
 
     def offer(self, plan: Plan | None, name: str) -> str:
+        return self.offer_checked(plan, name)[0]
+
+    def offer_checked(self, plan: Plan | None, name: str) -> tuple[str, CheckResult | None]:
+        """The outcome for the stage account, and the checker's verdict (run once)."""
         if plan is None:
-            return "no plan"
-        return "improved" if self.best.offer(plan, name) else "not better"
+            return "no plan", None
+        chk = check_plan(self.scn, plan)
+        return ("improved" if self.best.offer(plan, name, chk) else "not better"), chk
 
 
 def solve(
@@ -146,13 +152,13 @@ def solve(
         builder.interrupt(worker.ident)
         run.notes.append("deadline reached: the running stage was stopped, best plan kept")
     with run.best.lock:
-        plan, stage = run.best.plan, run.best.stage
+        plan, stage, result = run.best.plan, run.best.stage, run.best.result
     if plan is None:  # not even the safe plan in time (or a stage failed): make it here
         began = time.perf_counter()
         assignment = assign(scn, arr, policy="cost")
         final, p, more = safe_plan(scn, arr, assignment)
         run.notes.extend(more)
-        plan, stage = to_plan(scn, final, p, {}), "safe"
+        plan, stage, result = to_plan(scn, final, p, {}), "safe", None
         run.stage("safe (after the deadline)", began, "improved")
     plan = Plan(
         scenario=plan.scenario,
@@ -161,12 +167,14 @@ def solve(
         flex_up_kw=plan.flex_up_kw,
         flex_down_kw=plan.flex_down_kw,
     )
-    result = check_plan(scn, plan)
+    if result is None:
+        result = check_plan(scn, plan)
     excess = band_excess(scn, plan)
     fallback = stage == "safe"
     summary: dict[str, Any] = {
         "solver": "safe-fallback" if fallback else f"anytime:{stage} + LP:{solver}",
-        "status": "FALLBACK (safe plan)" if fallback else ("OPTIMAL" if not cut else "TIME_LIMIT"),
+        # every stage ran, or the deadline stopped one: not a claim of optimality
+        "status": "FALLBACK (safe plan)" if fallback else ("COMPLETE" if not cut else "TIME_LIMIT"),
         "stage": stage,
         "fallback": fallback,
         "stages": list(run.stages),
@@ -281,10 +289,11 @@ def _stages_inner(run: _Run) -> None:
     if full.objective is not None:
         run.notes.append(how)
         better_plan, more = _postprocess(scn, arr, dict(assignment), full)
-        outcome = run.offer(better_plan, "lp with flexibility")
-        if better_plan is not None:
-            income = check_plan(scn, better_plan).terms.flex_income
-            run.flex_note += f"; the LP with flexibility would offer {income:.2f} EUR"
+        outcome, chk = run.offer_checked(better_plan, "lp with flexibility")
+        if chk is not None:
+            run.flex_note += (
+                f"; the LP with flexibility would offer {chk.terms.flex_income:.2f} EUR"
+            )
         run.notes.extend(more)
     else:
         run.flex_note += f"; the LP with flexibility stopped ({full.status})"
@@ -303,11 +312,10 @@ def _offer_flex_around(run: _Run, plan: Plan, assignment: dict[str, str | None],
     withflex = to_plan(scn, assignment, p, {})
     withflex.flex_up_kw = {vid: [float(x) for x in fu[i]] for i, vid in enumerate(ids)}
     withflex.flex_down_kw = {vid: [float(x) for x in fd[i]] for i, vid in enumerate(ids)}
-    outcome = run.offer(withflex, name)
-    income = check_plan(scn, withflex).terms.flex_income if outcome != "no plan" else 0.0
-    if outcome == "improved":
+    outcome, chk = run.offer_checked(withflex, name)
+    if outcome == "improved" and chk is not None:
         run.flex_note = (
-            f"offered around the plan (no LP): {income:.2f} EUR, "
+            f"offered around the plan (no LP): {chk.terms.flex_income:.2f} EUR, "
             f"{float(fu.sum() + fd.sum()) * arr.h:.1f} kWh of capacity-slots"
         )
     run.stage(name, began, outcome)
