@@ -125,7 +125,9 @@ def workers(tmp_path: Path) -> Iterator[Workers]:
 
 
 def _queue_plan(hub_id: int) -> None:
-    sender = Celery("probe", broker=_redis_url())
+    # not the current app: shared tasks in later tests would publish through it (database 12)
+    # instead of running eagerly
+    sender = Celery("probe", broker=_redis_url(), set_as_current=False)
     try:
         sender.send_task(
             "energy.tasks.plan_hub", args=(hub_id, "manual: worker-lost test"), queue="dispatch"
