@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -82,10 +83,16 @@ def seed_sharing_demo(
         people = list(User.objects.filter(household__in=list(households)).order_by("pk"))
     rng = random.Random(20261126)
     created = 0
+    # Every household keeps room under its fair-use limit of open bookings, so each demo
+    # resident (the README's log-ins included) can book at once.
+    room = max(hub.max_concurrent_bookings_per_household - 1, 0)
+    seeded: Counter[int | None] = Counter()
     day0 = floor_to_slot(hub, now).replace(hour=0, minute=0) + timedelta(days=1)
     for day in range(7):
         for person in people:
             if rng.random() < 0.5:
+                continue
+            if seeded[person.household_id] >= room:
                 continue
             start = day0 + timedelta(
                 days=day, hours=rng.randint(7, 19), minutes=15 * rng.randint(0, 3)
@@ -104,6 +111,7 @@ def seed_sharing_demo(
                     now=now,
                 )
                 created += 0 if before else 1
+                seeded[person.household_id] += 1
             except (ValidationError, BookingUnavailable):
                 continue
     return {

@@ -13,7 +13,15 @@ from django.utils import timezone
 from accounts.models import User
 from sharing.models import Booking, Hub, Vehicle, VehicleStatus
 from sharing.planning import INITIAL_MARGIN, snapshot
-from sharing.services.rules import price_estimate, raise_if, range_errors, window_errors
+from sharing.services.rules import (
+    fair_use_errors,
+    merge,
+    price_estimate,
+    raise_if,
+    range_errors,
+    resident_errors,
+    window_errors,
+)
 
 SEARCH_AROUND = timedelta(hours=3)
 SEARCH_STEP = timedelta(minutes=15)
@@ -87,16 +95,30 @@ def availability(
     end: datetime,
     range_km: int | None = None,
     now: datetime | None = None,
+    resident: User | None = None,
 ) -> Availability:
     """ "Available, up to N km" or "not available; these nearby windows are ...".
 
     Uses the same check as ``booking_create``: booking ``N`` km in the window succeeds, more fails.
+    With a ``resident`` it also applies the rules about who books (confirmed address, licence,
+    the household's fair use), so "available" is never followed by a refusal of the booking;
+    a broken rule is a ``ValidationError`` naming it, as ``booking_create`` would raise.
     """
     now = now or timezone.now()
     start, end = start.astimezone(UTC), end.astimezone(UTC)
-    raise_if(window_errors(hub=hub, start=start, end=end, now=now))
+    errors = window_errors(hub=hub, start=start, end=end, now=now)
     if range_km is not None:
-        raise_if(range_errors(hub=hub, promised_range_km=range_km, expected_km=range_km))
+        errors = merge(
+            errors, range_errors(hub=hub, promised_range_km=range_km, expected_km=range_km)
+        )
+    if resident is not None:
+        who = resident_errors(resident=resident, now=now)
+        if not who and resident.household_id is not None and end > start:
+            who = fair_use_errors(
+                hub=hub, household_id=resident.household_id, start=start, end=end, now=now
+            )
+        errors = merge(errors, who)
+    raise_if(errors)
     # The cars may come from the cache (bumped by every change of a car); the bookings are read
     # afresh, so the answer is what booking_create would decide with the same rows.
     state = snapshot(hub, now, cached=True)

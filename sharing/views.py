@@ -86,12 +86,17 @@ def _query(hub: Hub, start: datetime, end: datetime, range_km: int | None) -> st
     return f"{reverse('sharing:book')}?{urlencode(params)}"
 
 
-def _check(form: BookingForm) -> selectors.Availability | None:
-    """Availability of the window in a valid form; rule breaks become the form's errors."""
+def _check(form: BookingForm, resident: User) -> selectors.Availability | None:
+    """Availability of the window in a valid form for this resident, with every rule the booking
+    applies (fair use included); rule breaks become the form's errors."""
     data = form.cleaned_data
     try:
         return selectors.availability(
-            hub=data["hub"], start=data["start"], end=data["end"], range_km=data["range_km"]
+            hub=data["hub"],
+            start=data["start"],
+            end=data["end"],
+            range_km=data["range_km"],
+            resident=resident,
         )
     except ValidationError as exc:
         apply_errors(form, exc)
@@ -104,6 +109,8 @@ def _book_context(form: BookingForm, answer: selectors.Availability | None) -> d
         "answer": answer,
         "idempotency_key": uuid.uuid4().hex,
         "suggestions": [],
+        # "Correct the fields marked above" only when a field is marked.
+        "fields_marked": any(field.errors for field in form.visible_fields()),
     }
     if answer is not None:
         hub = answer.hub
@@ -146,7 +153,7 @@ def book(request: HtmxHttpRequest) -> HttpResponse:
         form = BookingForm(initial={k: v for k, v in request.GET.items() if v})
         return render(request, template_name, _book_context(form, None))
     form = BookingForm(request.GET)
-    answer = _check(form) if form.is_valid() else None
+    answer = _check(form, _user(request)) if form.is_valid() else None
     return render(request, template_name, _book_context(form, answer))
 
 
@@ -169,7 +176,7 @@ def _book_post(request: HtmxHttpRequest) -> HttpResponse:
         except services.BookingUnavailable as exc:
             status, notice = 409, exc.message
             # Someone was quicker: offer what is still free around that time.
-            answer = _check(form)
+            answer = _check(form, _user(request))
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
