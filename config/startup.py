@@ -31,6 +31,8 @@ NO_DATABASE_COMMANDS = {
     "makemessages",
     "makemigrations",
     "diffsettings",
+    "plan_scenario",
+    "check_plan",
     "shell",
     "spectacular",
     "startapp",

@@ -13,8 +13,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import pandas as pd
-import pvlib
 
 PERFORMANCE_RATIO = 0.86  # inverter, wiring, soiling and temperature losses together
 LINKE_TURBIDITY = 3.0  # a typical Dutch value; avoids pvlib's optional HDF5 lookup
@@ -46,6 +44,10 @@ def pv_clear_sky_kw(
         for i in range(slots)
         for offset in offsets
     ]
+    # pandas and pvlib (~0.6 s to import) only where a PV forecast is made
+    import pandas as pd
+    import pvlib
+
     times = pd.DatetimeIndex(instants).tz_convert("UTC")
     location = pvlib.location.Location(latitude, longitude, tz="UTC")
     solar = location.get_solarposition(times)

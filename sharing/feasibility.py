@@ -40,8 +40,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
-from ortools.sat.python import cp_model
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
 
 NEW_BOOKING_ID = -1
 DEFAULT_TIME_LIMIT_SECONDS = 5.0
@@ -415,6 +417,9 @@ def solve_exact(
     *,
     time_limit: float = DEFAULT_TIME_LIMIT_SECONDS,
 ) -> Result:
+    # CP-SAT is imported here: most checks end in the greedy, and its import costs ~0.4 s
+    from ortools.sat.python import cp_model
+
     began = time.perf_counter()
     needs = sorted(needs, key=_sort_key)
     cars = _relevant_cars(cars, needs)

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 import highspy
 import numpy as np
 
+from ._quiet import quiet_first_highs
 from .core import MARGIN, Arrays, FloatArr
 from .lp import build_and_solve
 from .scenario import Booking, Scenario, trip_need_kwh
@@ -52,7 +53,7 @@ class CarLP:
         lp.a_matrix_.start_ = csc.indptr
         lp.a_matrix_.index_ = csc.indices
         lp.a_matrix_.value_ = csc.data
-        self.h = highspy.Highs()
+        self.h = quiet_first_highs()
         self.h.setOptionValue("output_flag", False)
         self.h.setOptionValue("threads", 1)
         self.h.passModel(lp)

@@ -107,3 +107,53 @@ def test_real_process_prints_one_line_and_no_traceback(tmp_path: Path) -> None:
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and "invalid JSON" in lines[0]
     assert "Traceback" not in proc.stderr
+
+
+def test_real_process_plans_with_one_line_and_no_unused_imports(tmp_path: Path) -> None:
+    """A small plan as a process: stdout is the one "wrote" line (no solver banner), the
+    database is not asked (a URL to nothing does not stop it), and the path does not load
+    the heavy modules it never uses (pvlib and pandas for PV forecasts, CP-SAT for the booking
+    check, the URL and view modules the system checks would import)."""
+    scn = _write(
+        tmp_path,
+        scenario(
+            vehicles=[vehicle("a"), vehicle("b")],
+            bookings=[booking("b1", 20, 40, 60.0)],
+        ),
+    )
+    out = tmp_path / "plan.json"
+    probe = (
+        "import runpy, sys\n"
+        "sys.argv = ['manage.py', 'plan_scenario', sys.argv[1], '--out', sys.argv[2],"
+        " '--time-limit', '30']\n"
+        "import atexit, os\n"
+        "def report():\n"
+        "    heavy = ('pvlib', 'pandas', 'ortools.sat.python.cp_model', 'sharing.views',"
+        " 'drf_spectacular.views')\n"
+        "    sys.stderr.write('LOADED ' + ' '.join(m for m in heavy if m in sys.modules) + '\\n')\n"
+        "    sys.stderr.flush()\n"
+        "_exit = os._exit\n"
+        "def exit_after_report(code):\n"
+        "    report()\n"
+        "    _exit(code)\n"
+        "os._exit = exit_after_report\n"
+        "runpy.run_path('manage.py', run_name='__main__')\n"
+    )
+    env = {
+        **__import__("os").environ,
+        "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, str(scn), str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [proc.stdout.strip()]
+    assert proc.stdout.startswith(f"wrote {out}: status ")
+    loaded = [ln for ln in proc.stderr.splitlines() if ln.startswith("LOADED")]
+    assert loaded == ["LOADED "], proc.stderr
+    assert json.loads(out.read_text())["summary"]["valid"] is True

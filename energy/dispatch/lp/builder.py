@@ -140,8 +140,12 @@ class Builder:
             for col in block.ravel():
                 model.set_var_integrality(int(col), True)
         sol = mbh.ModelSolverHelper(solver)
-        sol.enable_output(bool(os.environ.get("DISPATCH_SOLVER_LOG")))
+        log = bool(os.environ.get("DISPATCH_SOLVER_LOG"))
+        sol.enable_output(log)
         params = os.environ.get("DISPATCH_SOLVER_PARAMS", params).replace(";", "\n")
+        if solver == "highs" and not log:
+            # HiGHS prints its banner on stdout even with output off, unless told here
+            params = "\n".join(p for p in (params, "output_flag=false") if p)
         if params:
             sol.set_solver_specific_parameters(params)
         sol.set_time_limit_in_seconds(max(0.05, time_limit))

@@ -11,6 +11,9 @@ from energy.dispatch import ScenarioError, check_plan, parse_plan_text, parse_sc
 
 
 class Command(BaseCommand):
+    # it checks files and touches no database, URL or model: the system checks (which import
+    # every view, admin and URL module) would cost most of a small plan's second
+    requires_system_checks: list[str] = []
     help = "Check a plan against its scenario: exit 0 valid, 1 violations, 2 malformed input."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -14,6 +14,9 @@ from energy.dispatch import ScenarioError, baseline_plan, parse_scenario_text, s
 
 
 class Command(BaseCommand):
+    # it plans a file and touches no database, URL or model: the system checks (which import
+    # every view, admin and URL module) would cost most of a small plan's second
+    requires_system_checks: list[str] = []
     help = "Plan a v2g-hub-scenario/1 file and write a v2g-hub-plan/1 file."
 
     def add_arguments(self, parser: CommandParser) -> None:
