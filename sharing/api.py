@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sharing import selectors, services
+from sharing import access, selectors, services
 from sharing.forms import MAX_YEAR, MIN_YEAR
 from sharing.models import Booking, Hub, Vehicle
 
@@ -236,6 +237,16 @@ class BookingViewSet(
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.booking_list(user=self.request.user)  # type: ignore[arg-type]
 
+    def get_object_rw(self) -> Booking:
+        """The booking of the URL if the user's household may change it: 404 when the user may
+        not read it, 403 when they may read but not change it (staff use the admin)."""
+        pk = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            raise Http404("No such booking") from None
+        return access.booking_get_rw_for_user(user=self.request.user, pk=pk)  # type: ignore[arg-type]
+
     @extend_schema(
         request=BookingCreateSerializer,
         parameters=[
@@ -277,7 +288,7 @@ class BookingViewSet(
         return Response(BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
 
     def _change_end(self, request: Request, *, longer: bool) -> Response:
-        booking = self.get_object()
+        booking = self.get_object_rw()
         form = NewEndSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
@@ -309,5 +320,5 @@ class BookingViewSet(
     @extend_schema(request=None, responses={200: BookingSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
-        booking = services.booking_cancel(booking=self.get_object())
+        booking = services.booking_cancel(booking=self.get_object_rw())
         return Response(BookingSerializer(booking).data)

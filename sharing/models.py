@@ -222,12 +222,33 @@ class BookingQuerySet(models.QuerySet["Booking"]):
     def open(self) -> BookingQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
 
-    def visible_to(self, user: User) -> BookingQuerySet:
-        if user.is_staff:
-            return self
-        if user.household_id is None:
+    def of_household(self, user: User) -> BookingQuerySet:
+        """The bookings of ``user``'s household: the only ones a resident may act on."""
+        if not user.is_authenticated or user.household_id is None:
             return self.none()
         return self.filter(household_id=user.household_id)
+
+    def visible_to(self, user: User) -> BookingQuerySet:
+        """What ``user`` may *read*: their household's bookings and, for staff, the bookings of
+        the hubs they manage (every hub for a superuser or a fleet admin who manages none, as in
+        :mod:`sharing.admin_scope`). Never use it to change a booking: see ``actionable_by``."""
+        if not (user.is_authenticated and user.is_staff):
+            return self.of_household(user)
+        if user.is_superuser:
+            return self
+        hub_ids = list(Hub.objects.filter(managers=user).values_list("pk", flat=True))
+        if not hub_ids:
+            return self
+        in_scope = Q(hub_id__in=hub_ids)
+        if user.household_id is not None:
+            in_scope |= Q(household_id=user.household_id)
+        return self.filter(in_scope)
+
+    def actionable_by(self, user: User) -> BookingQuerySet:
+        """What ``user`` may *change or cancel* on the resident pages and the API: their
+        household's bookings only. Staff act on other households' bookings in the admin, within
+        their hubs, where every change is logged."""
+        return self.of_household(user)
 
 
 class Booking(models.Model):
