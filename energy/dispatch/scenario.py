@@ -63,6 +63,10 @@ class Vehicle:
     unavailable: tuple[tuple[int, int], ...] = ()
     departure_slot: int | None = None
     departure_soc_kwh: float | None = None
+    # Not part of the exchange format: the slot by which a private car's owner leaves with high
+    # probability (owners leave before the time they declare). None: `core.likely_departure`
+    # derives it from the declared stay. `plan_hub` sets it from the hub's own history.
+    likely_departure_slot: int | None = None
 
     @property
     def is_private(self) -> bool:

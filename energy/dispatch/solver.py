@@ -20,7 +20,7 @@ import numpy as np
 from .assign import assign
 from .baselines import safe_plan, to_plan
 from .check import CheckResult, check_plan
-from .core import Arrays, FloatArr, plugged_mask, trips_by_vehicle
+from .core import Arrays, FloatArr, plugged_mask, trips_by_vehicle, with_likely_stay
 from .decompose import solve_fixed
 from .flexaround import flex_around
 from .improve import improve
@@ -127,6 +127,7 @@ def solve(
     compute_bound: bool = False,
     bound_time_limit: float | None = None,
     solver: str = "highs",
+    likely_stay_share: float | None = None,
 ) -> Plan:
     """A checked plan within `time_limit` seconds of wall clock, everything included.
 
@@ -136,8 +137,14 @@ def solve(
     interrupted and the best plan so far is returned. The bound (the LP relaxation of the whole
     problem) is not part of planning: only with `compute_bound`, after the plan, in its own
     budget (`bound_time_limit`, default `time_limit`).
+
+    Private cars are planned to be charged by their likely departure as well (a softer target
+    than rule 6's, see `core.LIKELY_STAY_SHARE`): `likely_stay_share` sets it, as a share of
+    the declared stay, for the cars whose `likely_departure_slot` is not given (1: off).
     """
     t0 = time.perf_counter()
+    if likely_stay_share is not None:
+        scn = with_likely_stay(scn, likely_stay_share)
     cells = len(scn.vehicles) * scn.slots
     # what is left after the worker: the summary and the caller's writing of the plan
     reserve = min(0.1 * time_limit, 0.05 + 4e-6 * cells)

@@ -7,7 +7,16 @@ import time
 import numpy as np
 from numpy.typing import NDArray
 
-from ..core import MARGIN, Arrays, FloatArr, checked_boundaries, private_target
+from ..core import (
+    EARLY_CHARGE_EUR_PER_KWH,
+    LIKELY_SHORTFALL_SHARE,
+    MARGIN,
+    Arrays,
+    FloatArr,
+    checked_boundaries,
+    likely_target,
+    private_target,
+)
 from ..scenario import Booking, Scenario, trip_need_kwh
 from .builder import INF, Builder, IntArr
 from .flex import PromRow, add_flexibility
@@ -268,6 +277,20 @@ def build_and_solve(
             rows = B.rows(len(priv), 0.0, INF)
             B.coef(rows, zmax[0], 1.0)
             B.coef(rows, short, -1.0)
+
+    # ---- robustness (planning LP only: the relaxation and the MILP stay the spec's score) ----
+    # A private car is charged by its likely departure (not a spec rule: rule 6 checks the
+    # declared departure; owners often leave earlier): a second, softer target there,
+    # shortfall_likely >= min(target, reachable) - soc at it.
+    likely = [(c, t) for c in priv if (t := likely_target(rep[c], avail[c], h, n)) is not None]
+    if fixed and likely:
+        short_l = B.var((len(likely),), 0.0, INF, LIKELY_SHORTFALL_SHARE * pen)
+        rows = B.rows(len(likely), np.array([tg for _, (_, tg) in likely]), INF)
+        B.coef(rows, np.array([soc[c, at] for c, (at, _) in likely]), 1.0)
+        B.coef(rows, short_l, 1.0)
+    if fixed:
+        # among plans of equal cost, charge earlier (a tie-break far below any price gap)
+        B.add_obj(cu, (EARLY_CHARGE_EUR_PER_KWH * h * np.arange(1, n + 1) / n)[None, :])
 
     # ---- rule 7: grid connection and its cost ------------------------------------------------
     imp_p, exp_p = fixed_prices(arr) if fixed else (arr.imp.copy(), arr.exp.copy())

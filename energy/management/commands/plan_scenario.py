@@ -11,6 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from energy.dispatch import ScenarioError, baseline_plan, parse_scenario_text, solve
+from energy.dispatch.core import LIKELY_STAY_SHARE
 
 
 class Command(BaseCommand):
@@ -35,12 +36,24 @@ class Command(BaseCommand):
             help="after the plan, compute a lower bound (LP relaxation) in its own budget",
         )
         parser.add_argument("--bound-time-limit", type=float, default=None)
+        parser.add_argument(
+            "--likely-stay-share",
+            type=float,
+            default=None,
+            help=(
+                "plan each private car to be charged by plug-in + this share of its declared "
+                f"stay as well (owners leave early; default {LIKELY_STAY_SHARE}, 1 = off)"
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         began = time.perf_counter()
         limit: float = options["time_limit"]
         if not limit > 0:
             raise CommandError("--time-limit: must be a positive number of seconds", returncode=2)
+        share = options["likely_stay_share"]
+        if share is not None and not 0 < share <= 1:
+            raise CommandError("--likely-stay-share: must be above 0 and at most 1", returncode=2)
         path: Path = options["scenario"]
         try:
             text = path.read_text(encoding="utf-8")
@@ -66,6 +79,7 @@ class Command(BaseCommand):
                 time_limit=max(0.05, left),
                 compute_bound=options["bound"],
                 bound_time_limit=options["bound_time_limit"],
+                likely_stay_share=share,
             )
         out: Path = options["out"]
         try:
