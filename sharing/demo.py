@@ -13,9 +13,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Household, User
-from sharing.models import Bay, Booking, Hub, Vehicle, VehicleModel
-from sharing.services import BookingUnavailable, booking_create
+from sharing.models import Bay, Booking, BookingStatus, Hub, Vehicle, VehicleModel
+from sharing.services import (
+    BookingUnavailable,
+    booking_bind_vehicle,
+    booking_create,
+    booking_pick_up,
+    booking_return,
+)
 from sharing.services.rules import floor_to_slot
+
+PAST_WEEKS = 4
+PAST_TRIPPERS = 12  # the first residents (the README's two log-ins first) get finished trips
 
 # Bidirectional-capable models with realistic numbers (usable kWh, kWh/km, AC kW in/out, range).
 MODELS = [
@@ -81,6 +90,7 @@ def seed_sharing_demo(
     people = list(residents) if residents is not None else []
     if residents is None:
         people = list(User.objects.filter(household__in=list(households)).order_by("pk"))
+    trips = seed_past_trips(hub=hub, people=people[:PAST_TRIPPERS], now=now)
     rng = random.Random(20261126)
     created = 0
     # Every household keeps room under its fair-use limit of open bookings, so each demo
@@ -119,4 +129,104 @@ def seed_sharing_demo(
         "bays": hub.bays.count(),
         "vehicles": hub.vehicles.count(),
         "bookings_created": created,
+        "trips_created": trips,
     }
+
+
+def seed_past_trips(*, hub: Hub, people: Sequence[User], now: datetime) -> int:
+    """A few weeks of finished trips (booked, bound, picked up and returned through the
+    services at the time they happened), so History shows distance, energy and cost.
+
+    Returns how many trips were made; a second run with the same day makes none. The cars'
+    current charge readings are kept: the trips are history, not the cars' state now.
+    """
+    rng = random.Random(20261203)
+    today = floor_to_slot(hub, now).replace(hour=0, minute=0)
+    vehicles = list(Vehicle.objects.filter(hub=hub).select_related("model").order_by("plate"))
+    if not vehicles:
+        return 0
+    readings = {v.pk: (v.last_known_soc_kwh, v.last_known_soc_at) for v in vehicles}
+    by_charge: dict[Decimal | None, list[int]] = {}
+    for v in vehicles:
+        by_charge.setdefault(v.last_known_soc_kwh, []).append(v.pk)
+    made = 0
+    for days_ago in range(PAST_WEEKS * 7, 0, -1):
+        day = today - timedelta(days=days_ago)
+        for n, person in enumerate(people):
+            # The log-ins drive about three times a week, the others about once.
+            if rng.random() >= (0.45 if n < 2 else 0.15):
+                continue
+            start = day.replace(hour=rng.randint(8, 18), minute=15 * rng.randint(0, 3))
+            hours = rng.choice([1, 2, 2, 3, 4])
+            km = rng.choice([12, 18, 25, 40, 60, 85])
+            spare = rng.randint(5, 30)
+            vehicle = vehicles[rng.randrange(len(vehicles))]
+            key = f"demo-trip-{start:%Y%m%d%H%M}-{person.pk}"
+            if Booking.objects.filter(resident=person, idempotency_key=key).exists():
+                continue
+            # The check of a booking made back then needs charge readings from back then; the
+            # same ones on every run, so a second run decides as the first did.
+            for soc_kwh, pks in by_charge.items():
+                Vehicle.objects.filter(pk__in=pks).update(
+                    last_known_soc_kwh=soc_kwh, last_known_soc_at=start - timedelta(days=2)
+                )
+            if _finished_trip(hub, person, vehicle, start, hours, km, spare, key):
+                made += 1
+    for vehicle in vehicles:
+        soc_kwh, soc_at = readings[vehicle.pk]
+        Vehicle.objects.filter(pk=vehicle.pk).update(
+            last_known_soc_kwh=soc_kwh, last_known_soc_at=soc_at
+        )
+    return made
+
+
+def _finished_trip(
+    hub: Hub,
+    person: User,
+    vehicle: Vehicle,
+    start: datetime,
+    hours: int,
+    km: int,
+    spare_km: int,
+    key: str,
+) -> bool:
+    end = start + timedelta(hours=hours)
+    booked_at = start - timedelta(days=1)
+    try:
+        booking = booking_create(
+            resident=person,
+            hub=hub,
+            start=start,
+            end=end,
+            promised_range_km=km + spare_km,
+            expected_km=km,
+            idempotency_key=key,
+            now=booked_at,
+        )
+        booking_bind_vehicle(
+            booking=booking, vehicle=vehicle, reason="demo history", now=start - timedelta(hours=1)
+        )
+    except (ValidationError, BookingUnavailable):
+        # No car was free in the demo's past: leave no half-made trip.
+        Booking.objects.filter(
+            resident=person, idempotency_key=key, status=BookingStatus.CONFIRMED
+        ).delete()
+        return False
+    vehicle.refresh_from_db()
+    battery = vehicle.model.usable_battery_kwh
+    soc_out = Decimal(random.Random(key).randint(70, 95))
+    used = Decimal(km) * vehicle.model.consumption_kwh_per_km / battery * 100
+    soc_in = max(Decimal(5), soc_out - used).quantize(Decimal("1"))
+    booking_pick_up(
+        booking=booking,
+        now=start + timedelta(minutes=5),
+        odometer_km=vehicle.odometer_km,
+        soc_percent=soc_out,
+    )
+    booking_return(
+        booking=booking,
+        odometer_km=vehicle.odometer_km + km,
+        soc_percent=soc_in,
+        now=end - timedelta(minutes=10),
+    )
+    return True

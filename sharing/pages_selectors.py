@@ -16,6 +16,7 @@ from sharing.models import (
     Booking,
     BookingStatus,
     BookingVehicleChange,
+    Trip,
 )
 
 HISTORY_LIMIT = 50
@@ -86,6 +87,69 @@ def upcoming_bookings(*, user: User, now: datetime | None = None) -> list[Bookin
         .order_by("start", "id")
     )
     return [card(b) for b in bookings]
+
+
+@dataclass(frozen=True)
+class History:
+    """The History page: what is still coming, what was cancelled, and the trips made."""
+
+    upcoming: list[BookingCard]
+    cancelled: list[BookingCard]
+    past: list[BookingCard]
+
+    @property
+    def km(self) -> int:
+        return sum(c.booking.trip.km or 0 for c in self.past if _trip(c.booking) is not None)
+
+    @property
+    def kwh(self) -> Decimal:
+        return sum(
+            (
+                c.booking.trip.kwh_used or Decimal(0)
+                for c in self.past
+                if _trip(c.booking) is not None
+            ),
+            Decimal(0),
+        )
+
+    @property
+    def cost(self) -> Decimal:
+        return sum((c.cost for c in self.past), Decimal(0))
+
+
+def _trip(booking: Booking) -> Trip | None:
+    try:
+        return booking.trip
+    except Trip.DoesNotExist:
+        return None
+
+
+def history(*, user: User, now: datetime | None = None) -> History:
+    """The household's bookings split three ways: open and not yet ended (soonest first),
+    cancelled (latest first, with any fee), and past trips and missed bookings (latest first)."""
+    now = now or timezone.now()
+    cancelled = (
+        _household_bookings(user)
+        .filter(status=BookingStatus.CANCELLED)
+        .order_by("-start", "-id")[:HISTORY_LIMIT]
+    )
+    past = (
+        _household_bookings(user)
+        .exclude(status=BookingStatus.CANCELLED)
+        .filter(
+            Q(status__in=[BookingStatus.COMPLETED, BookingStatus.NO_SHOW])
+            | Q(status__in=OPEN_STATUSES, end__lte=now)
+        )
+        .select_related("trip")
+        .order_by("-start", "-id")[:HISTORY_LIMIT]
+    )
+    return History(
+        upcoming=upcoming_bookings(user=user, now=now),
+        cancelled=[
+            BookingCard(booking=b, car_changed=False, previous_late=False) for b in cancelled
+        ],
+        past=[BookingCard(booking=b, car_changed=False, previous_late=False) for b in past],
+    )
 
 
 def past_bookings(*, user: User, now: datetime | None = None) -> list[BookingCard]:

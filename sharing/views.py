@@ -292,7 +292,7 @@ def history(request: HttpRequest) -> HttpResponse:
         request,
         "sharing/history.html",
         {
-            "cards": pages_selectors.past_bookings(user=user),
+            "history": pages_selectors.history(user=user),
             "own_car": pages_selectors.own_car_fed_back(user=user),
         },
     )
