@@ -148,6 +148,17 @@ def with_likely_stay(scn: Scenario, share: float) -> Scenario:
     return replace(scn, vehicles=vehicles)
 
 
+def with_likely_departures(scn: Scenario, slots: dict[str, int]) -> Scenario:
+    """`scn` with the likely departure slots given by vehicle id (the others unchanged)."""
+    if not slots:
+        return scn
+    vehicles = tuple(
+        replace(v, likely_departure_slot=slots[v.id]) if v.id in slots and v.is_private else v
+        for v in scn.vehicles
+    )
+    return replace(scn, vehicles=vehicles)
+
+
 def likely_target(v: Vehicle, plugged: BoolArr, h: float, n: int) -> tuple[int, float] | None:
     """(likely departure, min(target, reachable by then)) when it comes before the declared
     departure and inside the horizon; None otherwise."""

@@ -22,7 +22,9 @@ from django.core.mail import mail_admins
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from energy.departures import likely_departure_slots
 from energy.dispatch import Plan, Scenario, baseline_plan, check_plan, parse_scenario, solve
+from energy.dispatch.core import with_likely_departures
 from energy.models import DispatchRun, FlexOffer, OfferStatus, PlanAssignment, PlanSlot, RunStatus
 from energy.scenario import BuiltScenario, build_hub_scenario, floor_to_slot
 from sharing.models import Booking, BookingStatus, Hub, Vehicle
@@ -68,6 +70,14 @@ def hub_plan(
         scenario = parse_scenario(built.document)
     except ValueError as exc:
         return _fail(run, RunStatus.FAILED, f"scenario rejected: {exc}")
+    # owners leave early: each private car is also planned against its likely departure,
+    # learned from the hub's history (not part of the stored scenario document)
+    scenario = with_likely_departures(
+        scenario,
+        likely_departure_slots(
+            hub=hub, sessions=built.sessions, start=start, now=now, minutes=hub.slot_minutes
+        ),
+    )
     try:
         # what is left of the deadline after loading (saving the plan is a few COPYs)
         left = float(settings.DISPATCH_TIME_LIMIT_SECONDS) - (time.perf_counter() - began)
