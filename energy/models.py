@@ -65,6 +65,15 @@ class Site(models.Model):
         **EUR_PER_KWH,
     )
     offers_flexibility = models.BooleanField(_("offers flexibility to the grid"), default=True)
+    grid_operator = models.ForeignKey(
+        "energy.GridOperator",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sites",
+        verbose_name=_("grid operator (DSO)"),
+        help_text=_("Who gets the connection's D-Prognosis and may order its flexibility."),
+    )
 
     class Meta:
         verbose_name = _("site")
@@ -459,3 +468,15 @@ class FlexOffer(models.Model):
     @property
     def income_eur(self) -> Decimal:
         return self.up_kw * self.up_eur_per_kw + self.down_kw * self.down_eur_per_kw
+
+
+# The grid side's tables (energy.grid) belong to this app; importing them here registers them.
+from energy.grid.models import (  # noqa: E402, F401
+    Aggregator,
+    DPrognosis,
+    GridOffer,
+    GridOfferSlot,
+    GridOperator,
+    GridOrder,
+    GridOrderSlot,
+)

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q
 
 from energy.forecast import PvArray, base_load_kw, pv_clear_sky_kw, typical_household_profile
+from energy.grid.selectors import grid_bands
 from energy.models import (
     ChargingSession,
     CloudinessForecast,
@@ -234,6 +235,17 @@ def build_hub_scenario(*, hub: Hub, start: datetime, slots: int, now: datetime) 
         "vehicles": vehicles_doc,
         "bookings": bookings_doc,
     }
+    # Accepted flexibility orders narrow the grid band in their slots (rule 7, per slot).
+    bands = grid_bands(
+        hub=hub,
+        start=start,
+        slots=slots,
+        minutes=minutes,
+        import_limit_kw=_f(site.grid_import_limit_kw),
+        export_limit_kw=_f(site.grid_export_limit_kw),
+    )
+    if bands is not None:
+        document["site"]["grid_import_limit_kw"], document["site"]["grid_export_limit_kw"] = bands
     flex = _flex_prices(site, start, slots, minutes) if site.offers_flexibility else None
     if flex is not None:
         document["flexibility"] = flex

@@ -9,7 +9,7 @@ from pathlib import Path
 from celery import Task, shared_task
 from celery.exceptions import MaxRetriesExceededError, SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from energy import locks
@@ -56,7 +56,23 @@ def plan_hub(self: Task, hub_id: int, trigger: str = SCHEDULED) -> dict[str, obj
             raise self.retry(countdown=locks.lease_remaining(hub_id) + 1)
         except MaxRetriesExceededError:
             pass
+    if outcome.status == "planned":
+        send_d_prognoses.delay(hub_id)  # the grid operator hears of a changed baseline
     return {"hub": hub_id, "status": outcome.status, "run": outcome.run_id}
+
+
+@shared_task(autoretry_for=(OperationalError,), max_retries=3, retry_backoff=10, soft_time_limit=60)
+def send_d_prognoses(hub_id: int) -> dict[str, object]:
+    """Send the hub's grid operator each D-Prognosis the new plan changed, at most as often
+    as the operator allows: one held back is sent by a single re-queued run later."""
+    from django.core.cache import cache
+
+    from energy.grid.uftp import prognoses_send
+
+    sent, wait = prognoses_send(hub_id=hub_id)
+    if wait > 0 and cache.add(f"uftp-prognosis-queued:{hub_id}", 1, timeout=int(wait) + 30):
+        send_d_prognoses.apply_async((hub_id,), countdown=wait)
+    return {"hub": hub_id, "sent": sent, "wait": wait}
 
 
 @shared_task(expires=4 * 60)
@@ -75,7 +91,8 @@ def plan_all_hubs() -> int:
     return len(hubs)
 
 
-@shared_task(max_retries=2)
+# Deleting old runs and importing a price file (moved only once imported) are safe to repeat.
+@shared_task(autoretry_for=(OperationalError, InterfaceError), max_retries=2, retry_backoff=5)
 def purge_old_runs() -> int:
     """Delete runs past the retention period; the current plan of each hub always stays."""
     cutoff = timezone.now() - timedelta(days=settings.DISPATCH_RUN_RETENTION_DAYS)
@@ -83,7 +100,7 @@ def purge_old_runs() -> int:
     return per_model.get(DispatchRun._meta.label, 0)
 
 
-@shared_task(max_retries=2)
+@shared_task(autoretry_for=(OperationalError, InterfaceError), max_retries=2, retry_backoff=5)
 def import_prices_from_inbox() -> int:
     """Import every price file dropped in ``PRICE_INBOX_DIR``; move each to done/ or failed/."""
     from energy.prices import PriceFileError
