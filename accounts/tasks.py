@@ -7,19 +7,28 @@ from urllib.parse import urlsplit
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives, send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import User
 from accounts.tokens import MAX_AGE, email_confirmation_token
+from config.mail import (
+    MAIL_MAX_RETRIES,
+    MAIL_RETRY_BACKOFF,
+    MAIL_RETRY_BACKOFF_MAX,
+    TRANSIENT_MAIL_ERRORS,
+    permanent_refusals_not_retried,
+)
 
 
 @shared_task(
-    max_retries=5,
-    autoretry_for=(OSError,),
-    retry_backoff=30,
+    autoretry_for=TRANSIENT_MAIL_ERRORS,
+    max_retries=MAIL_MAX_RETRIES,
+    retry_backoff=MAIL_RETRY_BACKOFF,
+    retry_backoff_max=MAIL_RETRY_BACKOFF_MAX,
+    retry_jitter=True,
     soft_time_limit=30,
     time_limit=60,
 )
@@ -35,18 +44,51 @@ def send_email_confirmation(user_id: int, language: str = "en") -> None:
     with translation.override(language):
         subject = render_to_string("accounts/email/confirm_email_subject.txt", context).strip()
         body = render_to_string("accounts/email/confirm_email.txt", context)
-    send_mail(subject, body, None, [found.email])
+    with permanent_refusals_not_retried():
+        send_mail(subject, body, None, [found.email])
 
 
-@shared_task(soft_time_limit=30, time_limit=60)
+class _PasswordResetForm(PasswordResetForm):
+    """Django's form logs a failed send and carries on; this one raises, so the task retries."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, object],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        body = render_to_string(email_template_name, context)
+        message = EmailMultiAlternatives(subject, body, from_email, [to_email])
+        if html_email_template_name is not None:
+            message.attach_alternative(
+                render_to_string(html_email_template_name, context), "text/html"
+            )
+        with permanent_refusals_not_retried():
+            message.send()
+
+
+@shared_task(
+    autoretry_for=TRANSIENT_MAIL_ERRORS,
+    max_retries=MAIL_MAX_RETRIES,
+    retry_backoff=MAIL_RETRY_BACKOFF,
+    retry_backoff_max=MAIL_RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    soft_time_limit=30,
+    time_limit=60,
+)
 def send_password_reset(email: str, language: str = "en") -> None:
     """Mail a reset link to each active account with ``email``; nothing for an unknown address.
 
     Takes the typed address, not an id: the request that queues it must not look the address
     up, so that it does the same work (and takes the same time) whether or not an account has
     it. Django's form still decides who gets a link (active accounts with a usable password).
+    A retry sends a fresh link (the one that failed was never seen).
     """
-    form = PasswordResetForm({"email": email})
+    form = _PasswordResetForm({"email": email})
     if not form.is_valid():
         return
     site = urlsplit(settings.SITE_URL)

@@ -3,16 +3,29 @@ that was down does not pile work up when it comes back."""
 
 from __future__ import annotations
 
+import logging.config
 import os
+from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("wisselstroom")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def use_django_logging(**kwargs: Any) -> None:
+    """Workers and beat log like web (``LOGGING``: the formatter, ``LOG_FORMAT=json``, the admins'
+    mail for tasks that failed for good) instead of Celery's own set-up."""
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+
 
 app.conf.beat_schedule = {
     "plan-every-hub": {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from email.utils import getaddresses
 from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -74,6 +75,48 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
     return value
+
+
+def env_float(name: str, default: float, *, minimum: float | None = None) -> float:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}") from None
+    if value != value or (minimum is not None and value < minimum):  # NaN, or too small
+        raise ImproperlyConfigured(f"{name} must be a number of at least {minimum}, not {raw!r}")
+    return value
+
+
+def env_choice(name: str, default: str, choices: set[str]) -> str:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(
+            f"{name} must be one of {', '.join(sorted(choices))}, not {raw!r}"
+        )
+    return value
+
+
+def env_admins(name: str) -> list[tuple[str, str]]:
+    """``ADMINS``: ``"Fleet desk <fleet@example.org>, ops@example.org"`` as (name, address)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return []
+    admins = []
+    for display, address in getaddresses([raw]):
+        local, at, domain = address.partition("@")
+        if not (local and at and "." in domain) or any(c.isspace() for c in address):
+            raise ImproperlyConfigured(
+                f"{name} must be comma-separated mail addresses such as "
+                f"'Fleet desk <fleet@example.org>, ops@example.org', not {raw!r}"
+            )
+        admins.append((display or local, address))
+    return admins
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

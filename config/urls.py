@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from config import views
+from config import metrics, views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -19,6 +19,8 @@ urlpatterns = [
     path("api/", include("energy.api_urls")),
     path("energy/", include("energy.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/live", views.liveness, name="healthz-live"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("", include("sharing.urls")),
 ]
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import redis
-from django.conf import settings
-from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.urls import NoReverseMatch, reverse
 from drf_spectacular.utils import extend_schema
@@ -13,7 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.outage import reason, where
+from config import health
 
 # Named routes listed at /api/; apps add theirs here as they grow.
 API_ROOT_ROUTES = [
@@ -41,34 +38,14 @@ def api_root(request: Request) -> Response:
     return Response(links)
 
 
-def _database_problem() -> str | None:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError as exc:
-        return f"database ({connection.vendor}) is unreachable: {reason(exc)}"
-    return None
-
-
-def _redis_problem(url: str) -> str | None:
-    client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
-    try:
-        client.ping()
-    except redis.exceptions.RedisError as exc:
-        return f"redis at {where(url)} is unreachable: {reason(exc)}"
-    finally:
-        client.close()
-    return None
-
-
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database and (if configured) Redis answer; 503 naming what does not."""
-    problems = [p for p in [_database_problem()] if p]
-    body: dict[str, object] = {"database": connection.vendor, "redis": "not configured"}
-    if settings.REDIS_URL:
-        redis_problem = _redis_problem(settings.REDIS_URL)
-        body["redis"] = "unreachable" if redis_problem else "ok"
-        problems += [redis_problem] if redis_problem else []
-    if problems:
-        return JsonResponse({"status": "unhealthy", "problems": problems, **body}, status=503)
-    return JsonResponse({"status": "ok", **body})
+    """200 when the database, Redis, a Celery worker and every hub's live plan are fine; 503
+    naming each that is not (see ``config.health``)."""
+    healthy, body = health.report()
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def liveness(request: HttpRequest) -> JsonResponse:
+    """200 whenever this process serves requests: the container's own health check, which must
+    not fail (and restart web) because a worker or a hub's plan is late."""
+    return JsonResponse({"status": "ok"})

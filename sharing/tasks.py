@@ -1,35 +1,86 @@
-"""Periodic jobs: thin, no arguments, each calls one service."""
+"""Periodic jobs: thin, no arguments, each calls one service.
+
+The periodic jobs claim each booking with a conditional update, so running one again after a
+lost database connection is harmless: they retry on ``OperationalError``. Mail retries on what a
+mail server can get over (see ``config.mail``).
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
+from config.mail import (
+    MAIL_MAX_RETRIES,
+    MAIL_RETRY_BACKOFF,
+    MAIL_RETRY_BACKOFF_MAX,
+    TRANSIENT_MAIL_ERRORS,
+    permanent_refusals_not_retried,
+)
 from sharing import services
 from sharing.models import Hub
 
+# Database hiccups: retried after about 1, 2, 4 s (jittered); beat runs the job again anyway.
+DATABASE_HICCUPS = (OperationalError, InterfaceError)
 
-@shared_task(max_retries=3, retry_backoff=True, soft_time_limit=60, time_limit=90)
+
+@shared_task(
+    autoretry_for=DATABASE_HICCUPS,
+    max_retries=3,
+    retry_backoff=1,
+    retry_jitter=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
 def flag_late_returns() -> int:
     return len(services.bookings_flag_late_returns())
 
 
-@shared_task(max_retries=3, retry_backoff=True, soft_time_limit=60, time_limit=90)
+@shared_task(
+    autoretry_for=DATABASE_HICCUPS,
+    max_retries=3,
+    retry_backoff=1,
+    retry_jitter=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
 def send_reminders() -> int:
     return len(services.bookings_send_reminders())
 
 
-@shared_task(max_retries=3, retry_backoff=True, soft_time_limit=60, time_limit=90)
+@shared_task(
+    autoretry_for=DATABASE_HICCUPS,
+    max_retries=3,
+    retry_backoff=1,
+    retry_jitter=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
 def mark_no_shows() -> int:
     return len(services.bookings_mark_no_show())
 
 
-@shared_task(max_retries=3, retry_backoff=True, soft_time_limit=60, time_limit=90)
+@shared_task(
+    autoretry_for=DATABASE_HICCUPS,
+    max_retries=3,
+    retry_backoff=1,
+    retry_jitter=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
 def bind_due(hub_id: int) -> int:
     hub = Hub.objects.filter(pk=hub_id).first()
     return 0 if hub is None else len(services.bookings_bind_due(hub=hub))
 
 
-@shared_task(max_retries=3, retry_backoff=True, soft_time_limit=60, time_limit=90)
+@shared_task(
+    autoretry_for=DATABASE_HICCUPS,
+    max_retries=3,
+    retry_backoff=1,
+    retry_jitter=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
 def bind_due_all_hubs() -> int:
     for hub_id in Hub.objects.values_list("pk", flat=True):
         bind_due.delay(hub_id)
@@ -37,9 +88,11 @@ def bind_due_all_hubs() -> int:
 
 
 @shared_task(
-    autoretry_for=(OSError,),  # SMTP hiccups; sending twice is the lesser harm
-    max_retries=5,
-    retry_backoff=True,
+    autoretry_for=TRANSIENT_MAIL_ERRORS,
+    max_retries=MAIL_MAX_RETRIES,
+    retry_backoff=MAIL_RETRY_BACKOFF,
+    retry_backoff_max=MAIL_RETRY_BACKOFF_MAX,
+    retry_jitter=True,
     soft_time_limit=30,
     time_limit=60,
 )
@@ -47,4 +100,5 @@ def send_booking_mail(kind: str, booking_id: int) -> None:
     """Resident mail off the request path: with a broker a worker sends it, with retries."""
     from sharing.emails import send_booking_mail as send
 
-    send(kind, booking_id)
+    with permanent_refusals_not_retried():
+        send(kind, booking_id)

@@ -1,0 +1,191 @@
+"""What ``/healthz`` checks: the database, Redis, that a Celery worker answers, and that every
+planned hub's live plan is recent. Each check is quick and bounded: a Redis or a broker that does
+not answer costs at most about a second, never a hung probe."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import redis
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from config.outage import reason, where
+
+HEALTH_PATHS = {"/healthz", "/healthz/live"}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check's answer: what to show, and the problem (``None`` when healthy)."""
+
+    shown: object
+    problem: str | None = None
+
+
+def database() -> Check:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as exc:
+        return Check(
+            connection.vendor, f"database ({connection.vendor}) is unreachable: {reason(exc)}"
+        )
+    return Check(connection.vendor)
+
+
+def redis_server(url: str | None) -> Check:
+    if not url:
+        return Check("not configured")
+    client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        client.ping()
+    except redis.exceptions.RedisError as exc:
+        return Check("unreachable", f"redis at {where(url)} is unreachable: {reason(exc)}")
+    finally:
+        client.close()
+    return Check("ok")
+
+
+class _WorkerPing:
+    """``celery inspect ping`` with a deadline, remembered for a few seconds per process so that
+    a probe every second does not broadcast every second (and concurrent probes share one)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._answer: tuple[float, str, Check] | None = None
+
+    def forget(self) -> None:
+        self._answer = None
+
+    def __call__(self, *, timeout: float, remember: float) -> Check:
+        from config.celery import app
+
+        broker = str(app.conf.broker_url)
+        with self._lock:
+            if self._answer is not None:
+                at, for_broker, check = self._answer
+                if for_broker == broker and time.monotonic() - at < remember:
+                    return check
+            check = self._ping(app, timeout)
+            self._answer = (time.monotonic(), broker, check)
+            return check
+
+    @staticmethod
+    def _ping(app: object, timeout: float) -> Check:
+        replies: list[object] = []
+        failure: list[BaseException] = []
+
+        def ping() -> None:
+            try:
+                replies.extend(app.control.ping(timeout=timeout))  # type: ignore[attr-defined]
+            except Exception as exc:  # a broker error of any kind is an unhealthy answer
+                failure.append(exc)
+
+        # In a thread of its own: a publish that hangs (a broker that drops packets) costs the
+        # probe its deadline, not its request.
+        thread = threading.Thread(target=ping, name="healthz-worker-ping", daemon=True)
+        thread.start()
+        thread.join(timeout + 1.0)
+        if failure:
+            return Check(
+                "unreachable", f"celery broker did not take the ping: {reason(failure[0])}"
+            )
+        if thread.is_alive() or not replies:
+            return Check("no answer", f"no celery worker answered a ping within {timeout:g} s")
+        names = sorted(name for reply in replies if isinstance(reply, dict) for name in reply)
+        return Check({"answered": names})
+
+
+worker_ping = _WorkerPing()
+
+
+def celery_worker(*, broker_down: bool) -> Check:
+    from config.celery import app
+
+    if app.conf.task_always_eager:
+        return Check("in-process")  # no broker: the web process runs the tasks itself
+    if broker_down:
+        return Check("not checked", "celery worker not checked: its broker (redis) is unreachable")
+    return worker_ping(
+        timeout=settings.HEALTH_WORKER_TIMEOUT_SECONDS,
+        remember=settings.HEALTH_WORKER_CACHE_SECONDS,
+    )
+
+
+def plan_ages(now: datetime | None = None) -> tuple[dict[str, object], list[str]]:
+    """Per planned hub (one with a site): how old its live plan is; a hub without one, or with
+    one older than ``HEALTH_PLAN_MAX_AGE_MINUTES``, is a problem that names the hub."""
+    from energy.models import DispatchRun
+    from sharing.models import Hub
+
+    now = now or timezone.now()
+    limit = timedelta(minutes=settings.HEALTH_PLAN_MAX_AGE_MINUTES)
+    live = DispatchRun.objects.filter(hub=OuterRef("pk"), is_current=True)
+    hubs = (
+        Hub.objects.filter(site__isnull=False)
+        .annotate(made=Subquery(live.values(made_at=Coalesce("finished_at", "created_at"))[:1]))
+        .order_by("slug")
+        .values_list("slug", "made")
+    )
+    shown: dict[str, object] = {}
+    problems = []
+    for slug, made in hubs:
+        if made is None:
+            shown[slug] = {"status": "missing"}
+            problems.append(f"hub {slug} has no live plan")
+            continue
+        age = now - made
+        stale = age > limit
+        shown[slug] = {
+            "status": "stale" if stale else "ok",
+            "age_minutes": round(age / timedelta(minutes=1), 1),
+        }
+        if stale:
+            problems.append(
+                f"hub {slug}: live plan is {age // timedelta(minutes=1)} minutes old "
+                f"(more than {settings.HEALTH_PLAN_MAX_AGE_MINUTES})"
+            )
+    return shown, problems
+
+
+def report() -> tuple[bool, dict[str, object]]:
+    """Every check, in order; healthy when none has a problem."""
+    db = database()
+    cache = redis_server(settings.REDIS_URL)
+    worker = celery_worker(broker_down=cache.problem is not None)
+    problems = [check.problem for check in (db, cache, worker) if check.problem]
+    body: dict[str, object] = {"database": db.shown, "redis": cache.shown, "worker": worker.shown}
+    if db.problem is None:
+        try:
+            body["plans"], plan_problems = plan_ages()
+        except DatabaseError as exc:
+            body["plans"], plan_problems = {}, [f"plans could not be read: {reason(exc)}"]
+        problems += plan_problems
+    healthy = not problems
+    return healthy, {"status": "ok" if healthy else "unhealthy", "problems": problems, **body}
+
+
+class HealthCheckMiddleware:
+    """Answers the health paths first, before the host check and the HTTPS redirect: a probe
+    from inside (Docker, a load balancer) uses an address, not the public host name."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info in HEALTH_PATHS:
+            from config import views
+
+            if request.path_info == "/healthz":
+                return views.healthz(request)
+            return views.liveness(request)
+        return self.get_response(request)
