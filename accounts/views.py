@@ -15,6 +15,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -27,6 +28,7 @@ from accounts.tokens import (
     ConfirmationLinkInvalid,
     email_confirmation_read,
 )
+from config.throttle import limit, per_user
 
 
 def _user(request: HttpRequest) -> User:
@@ -35,15 +37,18 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
+@method_decorator(limit("password_reset"), name="dispatch")
 class PasswordResetView(auth_views.PasswordResetView):
     """Django's reset page, but the lookup, token and mail happen in a task queued for every
-    address, so the page answers known and unknown addresses alike, and as fast."""
+    address, so the page answers known and unknown addresses alike, and as fast. Requests per
+    address are limited (429 beyond), and so are mails per typed address (silently)."""
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         services.password_reset_request(email=form.cleaned_data["email"])
         return HttpResponseRedirect(self.get_success_url())
 
 
+@limit("signup")  # each attempt tries an invitation code: guessing them takes long
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("accounts:profile")
@@ -185,6 +190,7 @@ def consents_update(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@limit("invitation", key=per_user)
 def invitation_create(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if user.household is None or not user.is_household_admin:
@@ -235,6 +241,7 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@limit("api_token", key=per_user)
 def api_token_create(request: HttpRequest) -> HttpResponse:
     key = services.api_token_create(user=_user(request))
     response = render(request, "accounts/api_token.html", {"token": key})

@@ -9,6 +9,8 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config.throttle import throttled_detail
+
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler, plus Django ``ValidationError`` from services turned into a 400.
@@ -24,4 +26,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         else:
             detail = {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail=detail)
+    elif isinstance(exc, exceptions.Throttled):
+        # DRF says "Request was throttled. Expected available in 42 seconds."
+        wait = getattr(exc, "wait", None)
+        exc = exceptions.Throttled(detail=throttled_detail(wait))
+        exc.wait = wait  # type: ignore[attr-defined]  # DRF's handler sends it as Retry-After
     return drf_exception_handler(exc, context)

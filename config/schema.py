@@ -25,11 +25,12 @@ READS = {"GET", "HEAD", "OPTIONS"}
 
 
 class AutoSchema(openapi.AutoSchema):
-    """Documents 400, 401, 403 and 404 wherever the operation can answer them.
+    """Documents 400, 401, 403, 404 and 429 wherever the operation can answer them.
 
     * 400: the operation takes a body or query parameters (a list's ``limit``/``offset`` too);
     * 401 and 403: it needs a logged-in user (401 without credentials, 403 when not allowed);
-    * 404: it names an object in its path.
+    * 404: it names an object in its path;
+    * 429: every operation (see config.throttle).
 
     Answers an operation documents itself (``extend_schema(responses=...)``) are kept.
     """
@@ -66,6 +67,11 @@ class AutoSchema(openapi.AutoSchema):
                 "ErrorDetail",
                 DETAIL_ERROR,
             )
+        errors["429"] = (
+            "Too many requests: the body says when to try again (also ``Retry-After``).",
+            "ErrorDetail",
+            DETAIL_ERROR,
+        )
         responses = operation.setdefault("responses", {})
         for code, (description, name, schema) in errors.items():
             if code in responses:

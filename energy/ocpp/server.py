@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import connections
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
@@ -37,6 +38,7 @@ from websockets.headers import build_www_authenticate_basic, parse_authorization
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
+from config.net import client_address
 from energy.ocpp.credentials import PasswordChecks, Verdict
 from energy.ocpp.profiles import OCPP16, OCPP21, OCPP201
 from energy.ocpp.stations import STATIONS, Station, TransactionIds, db
@@ -54,10 +56,15 @@ BUSY_RETRY_AFTER = 5
 FLOOD_LOG_SECONDS = 10.0
 
 
-def remote_host(connection: ServerConnection) -> str:
-    """The peer's IP address (behind a proxy: the proxy's; limits then apply to it as a whole)."""
+def remote_host(connection: ServerConnection, request: Request | None = None) -> str:
+    """The client's IP address: the peer's, or behind one of ``TRUSTED_PROXIES`` the address
+    its ``X-Forwarded-For`` names (see :mod:`config.net`; anyone else's header is ignored)."""
     address = connection.remote_address
-    return str(address[0]) if isinstance(address, tuple) and address else str(address)
+    peer = str(address[0]) if isinstance(address, tuple) and address else str(address)
+    if request is None:
+        return peer
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    return client_address(peer, forwarded, getattr(settings, "TRUSTED_PROXIES", ()))
 
 
 def seconds_to_next_slot(now: datetime) -> float:
@@ -103,7 +110,7 @@ class CentralSystem:
             return self._unauthorized(connection, ocpp_id, "no usable credentials")
         if username != ocpp_id:
             return self._unauthorized(connection, ocpp_id, "user name is not the charger's id")
-        address = remote_host(connection)
+        address = remote_host(connection, request)
         try:
             verdict = await self.password_checks.check(
                 ocpp_id=ocpp_id, password=password, address=address

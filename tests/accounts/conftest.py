@@ -62,3 +62,10 @@ def expired_invitation(new_household: Household) -> Invitation:
     return InvitationFactory.create(
         household=new_household, expires_at=timezone.now() - timedelta(days=1)
     )
+
+
+@pytest.fixture(autouse=True)
+def detached_tasks_run_inline(monkeypatch):
+    """Without a broker the password reset task runs on a thread of its own; here it runs in
+    the request, on the test's database connection, so its mail is there when the page is."""
+    monkeypatch.setattr("accounts.services.run_detached", lambda task, *args: task.apply(args=args))
