@@ -160,7 +160,7 @@ class HubDashboard:
             "days": [
                 {
                     "day": d.day.isoformat(),
-                    "label": date_format(d.day, "D j M"),
+                    "label": date_format(d.day, "MONTH_DAY_FORMAT"),
                     "first": d.first,
                     "slots": d.slots,
                 }

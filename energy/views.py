@@ -14,6 +14,7 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -250,7 +251,7 @@ def _session_context(session: ChargingSession, form: SessionSettingsForm) -> dic
         "form": form,
         "plan": plan,
         "plan_data": {
-            "labels": [timezone.localtime(p.start).strftime("%a %H:%M") for p in plan],
+            "labels": [date_format(timezone.localtime(p.start), "D H:i") for p in plan],
             "power_kw": [p.power_kw for p in plan],
             "soc_kwh": [p.soc_kwh for p in plan],
             "battery_kwh": float(car.battery_kwh),

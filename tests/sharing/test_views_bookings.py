@@ -304,7 +304,8 @@ def test_nav_reaches_book_history_and_account(client_in, hub):
 
 def test_dutch_booking_detail_uses_dutch_words_dates_and_numbers(client_in, booking, settings):
     html = client_in.get(detail(booking), headers={"Accept-Language": "nl"}).content.decode()
-    assert "≥ 180 km om di 1 Dec 12:00" in html
+    assert "≥ 180 km om di 1 dec 12:00" in html  # Dutch month names in lower case
+    assert "Dec" not in html
     assert "dinsdag 1 december 2026, 12:00" in html
     assert "€&nbsp;30,60" in html  # a decimal comma
     assert "Verlengen of inkorten" in html
