@@ -49,18 +49,27 @@ class _Best:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def offer(self, plan: Plan, stage: str, chk: CheckResult) -> bool:
-        # a plan may break rule 7 only where no plan can keep the band (the LP's slack says
-        # so); then the smallest total excess wins, and the score among equals
-        if not chk.valid and not _only_unkept_band(chk.violations):
+        key = plan_key(self.scn, plan, chk)
+        if key is None:
             return False
-        key = (round(float(band_excess(self.scn, plan).sum()), 6), chk.terms.score)
         with self.lock:
-            if self.key is not None and not (
-                key[0] < self.key[0] or (key[0] == self.key[0] and key[1] < self.key[1] - 1e-9)
-            ):
+            if self.key is not None and not key_better(key, self.key):
                 return False
             self.plan, self.key, self.stage, self.result = plan, key, stage, chk
         return True
+
+
+def plan_key(scn: Scenario, plan: Plan, chk: CheckResult) -> tuple[float, float] | None:
+    """How plans compare (smaller is better), None for a plan that may not be offered: a plan
+    may break rule 7 only where no plan can keep the band (the LP's slack says so); then the
+    smallest total excess wins, and the score among equals."""
+    if not chk.valid and not _only_unkept_band(chk.violations):
+        return None
+    return (round(float(band_excess(scn, plan).sum()), 6), chk.terms.score)
+
+
+def key_better(key: tuple[float, float], than: tuple[float, float]) -> bool:
+    return key[0] < than[0] or (key[0] == than[0] and key[1] < than[1] - 1e-9)
 
 
 def _only_unkept_band(violations: list[str]) -> bool:
@@ -248,9 +257,13 @@ def _stages_inner(run: _Run) -> None:
         scn, arr, assignment, run.stop_at, run.solver, with_flex=not staged
     )
     run.notes.extend(more)
-    run.stage("lp" if not staged else "lp (no flexibility)", began, run.offer(plan, "lp"))
-    if plan is None or res is None or run.stopped():
+    lp_outcome, lp_chk = run.offer_checked(plan, "lp")
+    run.stage("lp" if not staged else "lp (no flexibility)", began, lp_outcome)
+    if plan is None or res is None or lp_chk is None or run.stopped():
         return
+    # the local search is judged against the plan it started from (without flexibility when
+    # staged: against the best plan, which has flexibility around it, it would never win)
+    lp_key = plan_key(scn, plan, lp_chk)
     if staged:
         _offer_flex_around(run, plan, assignment, "lp + flexibility around")
     # local search on the assignment (per-vehicle LPs), then the LP again for the new one
@@ -275,8 +288,15 @@ def _stages_inner(run: _Run) -> None:
             plan2, _res2, _st2, more2 = _plan_for(
                 scn, arr, dict(better), run.stop_at, run.solver, with_flex=not staged
             )
-            outcome = run.offer(plan2, "local search")
-            if outcome == "improved" and plan2 is not None:
+            outcome, chk2 = run.offer_checked(plan2, "local search")
+            key2 = None if plan2 is None or chk2 is None else plan_key(scn, plan2, chk2)
+            if (
+                plan2 is not None
+                and key2 is not None
+                and (lp_key is None or key_better(key2, lp_key))
+            ):
+                if outcome != "improved":
+                    outcome = "better than the LP's assignment"
                 run.notes.extend(more2)
                 plan, assignment = plan2, dict(plan2.assignments)
                 if staged:

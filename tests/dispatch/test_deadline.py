@@ -233,3 +233,40 @@ def test_empty_or_malformed_band_exits_2_with_one_line(tmp_path: Path, value: st
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "site" in lines[0] and "Traceback" not in proc.stderr
     assert not out.exists()
+
+
+def test_with_flexibility_the_local_search_keeps_what_it_finds(monkeypatch) -> None:
+    """With flexibility prices the local search starts from the LP without flexibility; what it
+    finds must be judged against that plan (against the best one, which already has
+    flexibility around it, it never won and its assignment was thrown away)."""
+    n = 96
+    prices = [0.50] * 8 + [0.05] * (n - 8)
+    doc = scenario(
+        n=n,
+        vehicles=[
+            vehicle("full", initial_soc_kwh=45.0, max_discharge_kw=11.0),
+            vehicle("low", initial_soc_kwh=10.0, max_discharge_kw=11.0),
+        ],
+        bookings=[booking("trip", 8, 20, 120.0)],
+    )
+    doc["prices"] = {"import_eur_per_kwh": prices, "export_eur_per_kwh": list(prices)}
+    # flexibility worth more than what the search gains: the flexibility around the first
+    # plan beats the search's plan without flexibility
+    doc["flexibility"] = {"up_eur_per_kw": [0.06] * n, "down_eur_per_kw": [0.05] * n}
+    scn = parse_scenario(doc)
+    # the first assignment puts the trip on the nearly empty car (it must charge at 0.50)
+    real_assign = solver_module.assign
+
+    def poor(scn_: Any, arr: Any, policy: str = "cost") -> dict[str, str | None]:
+        out = real_assign(scn_, arr, policy=policy)
+        out["trip"] = "low"
+        return out
+
+    monkeypatch.setattr(solver_module, "assign", poor)
+    plan = solve(scn, time_limit=30)
+    assert check_plan(scn, plan).valid
+    assert plan.assignments["trip"] == "full"
+    search = next(s for s in plan.summary["stages"] if s["stage"] == "local search")
+    assert search["outcome"] in ("improved", "better than the LP's assignment")
+    assert plan.summary["stage"] in ("lp with flexibility", "local search + flexibility around")
+    assert plan.summary["terms"]["flex_income"] > 0
