@@ -34,7 +34,7 @@ def flaky(settings):
 
 @pytest.fixture
 def booking(resident, hub):
-    return BookingFactory(resident=resident, hub=hub)
+    return BookingFactory.create(resident=resident, hub=hub)
 
 
 @pytest.mark.parametrize(
@@ -81,7 +81,7 @@ def test_an_address_refused_for_good_is_not_tried_again(flaky, booking):
 
 
 def test_the_email_confirmation_is_retried(flaky):
-    user = UserFactory(email="new@example.org", email_confirmed_at=None)
+    user = UserFactory.create(email="new@example.org", email_confirmed_at=None)
     flaky.fail(3)
 
     assert account_tasks.send_email_confirmation.delay(user.pk).successful()
@@ -105,8 +105,8 @@ def test_retries_wait_less_than_the_visibility_timeout(settings):
         account_tasks.send_email_confirmation,
         account_tasks.send_password_reset,
     ):
-        assert task.autoretry_for
-        assert task.retry_backoff_max < visibility
+        assert getattr(task, "autoretry_for", ())
+        assert getattr(task, "retry_backoff_max", 0) < visibility
 
 
 @pytest.mark.redis
@@ -122,7 +122,7 @@ def test_a_real_worker_sends_the_mail_after_two_failures(settings, resident, hub
 
     from config.celery import app
 
-    booking = BookingFactory(resident=resident, hub=hub)
+    booking = BookingFactory.create(resident=resident, hub=hub)
     settings.EMAIL_BACKEND = "tests.flaky_mail.FlakyBackend"
     FlakyBackend.error = smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
     FlakyBackend.fail(2)

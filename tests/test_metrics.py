@@ -90,7 +90,10 @@ def test_plan_age_per_hub_and_hubs_without_a_live_plan(scrape, hub):
 def test_connected_chargers(scrape, hub):
     for n, status in enumerate(["available", "occupied", "offline", "faulted"]):
         Charger.objects.create(
-            bay=BayFactory(hub=hub), ocpp_id=f"WS-{n}", ac_charge_kw=Decimal(11), status=status
+            bay=BayFactory.create(hub=hub),
+            ocpp_id=f"WS-{n}",
+            ac_charge_kw=Decimal(11),
+            status=status,
         )
 
     got = scrape()

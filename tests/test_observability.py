@@ -107,7 +107,7 @@ def test_a_task_that_fails_for_good_is_mailed_to_the_admins(
     assert result.failed()
     assert [m.to for m in mail.outbox] == [["fleet@example.org"]]  # once, not per retry
     assert "sharing.tasks.send_booking_mail" in mail.outbox[0].subject
-    assert "Connection refused" in mail.outbox[0].subject + mail.outbox[0].body
+    assert "Connection refused" in f"{mail.outbox[0].subject} {mail.outbox[0].body}"
 
 
 # --- log lines -------------------------------------------------------------------------------
