@@ -110,6 +110,7 @@ class SiteAdmin(HubScopedAdmin):
         "homes",
         "cloudiness_factor",
         "offers_flexibility",
+        "grid_operator",
     ]
     list_editable = ["cloudiness_factor"]
     list_select_related = ["hub"]
@@ -478,3 +479,6 @@ class FlexOfferAdmin(HubScopedAdmin):
     @admin.display(description=_("income (EUR)"))
     def income(self, obj: FlexOffer) -> str:
         return f"{obj.income_eur:.2f}"
+
+
+from energy.grid import admin as grid_admin  # noqa: E402, F401  (registers the grid side)

@@ -238,3 +238,25 @@ def orders_of(buyer: Buyer) -> QuerySet[GridOrder]:
 
 def direction_of(power_w: int) -> str:
     return FlexDirection.UP if power_w < 0 else FlexDirection.DOWN
+
+
+def order_delivery(*, order: GridOrder) -> list[dict[str, object]]:
+    """Per ISP of an order: the baseline, the ordered deviation, and what the current plan
+    holds there now (after the re-plan, the ordered deviation is in it)."""
+    hub = order.offer.hub
+    run = current_run(hub)
+    plan = planned_slots(run) if run else {}
+    rows: list[dict[str, object]] = []
+    for slot in order.slots.all():
+        planned = plan.get(slot.start)
+        rows.append(
+            {
+                "isp": slot.isp,
+                "start": slot.start,
+                "baseline_w": slot.baseline_w,
+                "ordered_w": slot.power_w,
+                "planned_w": planned.net_w if planned else None,
+                "planned_deviation_w": planned.net_w - slot.baseline_w if planned else None,
+            }
+        )
+    return rows

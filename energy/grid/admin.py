@@ -1,0 +1,132 @@
+"""Fleet admin for the grid side: grid operators, aggregators (with their API tokens), and the
+prognoses, offers and orders exchanged with them. Registered from ``energy.admin``.
+
+Offers, orders and prognoses are records of messages sent and received: read-only here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import Field, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from energy.grid.models import (
+    Aggregator,
+    DPrognosis,
+    GridOffer,
+    GridOfferSlot,
+    GridOperator,
+    GridOrder,
+    GridOrderSlot,
+)
+from energy.grid.services import aggregator_token_issue
+from sharing.admin_scope import HUB_PATHS, HubScopedAdmin
+
+HUB_PATHS.update(
+    {
+        DPrognosis: "hub",
+        GridOffer: "hub",
+        GridOrder: "offer__hub",
+    }
+)
+
+
+class ReadOnly:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(GridOperator)
+class GridOperatorAdmin(admin.ModelAdmin[GridOperator]):
+    list_display = ["name", "participant_domain", "endpoint_url", "active", "last_message_at"]
+    list_filter = ["active"]
+    search_fields = ["name", "participant_domain"]
+    readonly_fields = ["last_message_at", "last_message"]
+
+    def formfield_for_dbfield(
+        self, db_field: Field[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        if db_field.name == "endpoint_url":
+            kwargs["assume_scheme"] = "https"  # an operator's endpoint is HTTPS
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+@admin.register(Aggregator)
+class AggregatorAdmin(admin.ModelAdmin[Aggregator]):
+    list_display = ["name", "active", "token_prefix", "created_at"]
+    filter_horizontal = ["hubs"]
+    readonly_fields = ["token_prefix", "created_at"]
+    actions = ["issue_token"]
+
+    @admin.action(description=_("Issue a new API token (the old one stops working)"))
+    def issue_token(self, request: HttpRequest, queryset: QuerySet[Aggregator]) -> None:
+        for aggregator in queryset:
+            token = aggregator_token_issue(aggregator=aggregator)
+            self.log_change(request, aggregator, "API token issued")
+            self.message_user(
+                request,
+                _("Token for %(name)s (shown once, give it to them safely): %(token)s")
+                % {"name": aggregator.name, "token": token},
+                messages.WARNING,
+            )
+
+
+@admin.register(DPrognosis)
+class DPrognosisAdmin(ReadOnly, HubScopedAdmin):
+    list_display = ["hub", "operator", "period", "revision", "status", "created_at"]
+    list_filter = ["status", "operator"]
+    date_hierarchy = "period"
+    exclude = ["isp_power_w"]
+    readonly_fields = ["isp_table"]
+
+    @admin.display(description=_("power per ISP (W, + import)"))
+    def isp_table(self, obj: DPrognosis) -> str:
+        return ", ".join(f"{i + 1}: {p}" for i, p in enumerate(obj.isp_power_w))
+
+
+class GridOfferSlotInline(ReadOnly, admin.TabularInline[GridOfferSlot, GridOffer]):
+    model = GridOfferSlot
+    extra = 0
+    can_delete = False
+
+
+@admin.register(GridOffer)
+class GridOfferAdmin(ReadOnly, HubScopedAdmin):
+    list_display = ["hub", "period", "direction", "price_eur", "buyer", "status", "expires_at"]
+    list_filter = ["status", "direction", "operator", "aggregator"]
+    list_select_related = ["hub", "operator", "aggregator"]
+    date_hierarchy = "period"
+    inlines = [GridOfferSlotInline]
+
+
+class GridOrderSlotInline(ReadOnly, admin.TabularInline[GridOrderSlot, GridOrder]):
+    model = GridOrderSlot
+    extra = 0
+    can_delete = False
+    exclude = ["hub"]
+
+
+@admin.register(GridOrder)
+class GridOrderAdmin(ReadOnly, HubScopedAdmin):
+    list_display = ["message_id", "hub", "period", "source", "price_eur", "accepted_at"]
+    list_filter = ["source"]
+    list_select_related = ["offer__hub"]
+    date_hierarchy = "accepted_at"
+    inlines = [GridOrderSlotInline]
+
+    @admin.display(description=_("hub"))
+    def hub(self, obj: GridOrder) -> str:
+        return str(obj.offer.hub)
+
+    @admin.display(description=_("day"))
+    def period(self, obj: GridOrder) -> str:
+        return str(obj.offer.period)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # an accepted order is a contract
