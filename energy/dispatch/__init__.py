@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .baselines import baseline_plan
 from .check import CheckResult, check_plan
-from .plan import Plan, PlanError, parse_plan, parse_plan_text
+from .plan import Plan, PlanError, StageTime, Summary, parse_plan, parse_plan_text
 from .scenario import Scenario, ScenarioError, parse_scenario, parse_scenario_text
 from .solver import solve
 
@@ -21,6 +21,8 @@ __all__ = [
     "PlanError",
     "Scenario",
     "ScenarioError",
+    "StageTime",
+    "Summary",
     "baseline_plan",
     "check_plan",
     "parse_plan",

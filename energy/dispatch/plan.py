@@ -19,6 +19,66 @@ class PlanError(ScenarioError):
     """A plan document that does not have the spec's shape."""
 
 
+@dataclass(frozen=True)
+class StageTime:
+    """One stage of `solve()`: how long it took and what came of it."""
+
+    stage: str
+    seconds: float
+    outcome: str  # "improved", "not better", "no plan", ...
+
+
+@dataclass
+class Summary:
+    """What `solve()` says about its plan; written into the plan as `summary` (`as_dict`).
+
+    `fallback` is true when the plan is the safe plan (no stage did better in time), `stage`
+    names the stage whose plan this is, `bound` is only set when asked (`compute_bound`).
+    """
+
+    solver: str
+    status: str  # "COMPLETE", "TIME_LIMIT" or "FALLBACK (safe plan)"
+    stage: str
+    fallback: bool
+    seconds: float
+    valid: bool
+    terms: dict[str, float]
+    stages: list[StageTime] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    flexibility: str | None = None
+    band_unkept_slots: list[int] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    bound: float | None = None
+    bound_source: str | None = None
+    gap: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "solver": self.solver,
+            "status": self.status,
+            "stage": self.stage,
+            "fallback": self.fallback,
+            "stages": [
+                {"stage": s.stage, "seconds": s.seconds, "outcome": s.outcome} for s in self.stages
+            ],
+            "seconds": self.seconds,
+            "valid": self.valid,
+            "terms": dict(self.terms),
+            "notes": list(self.notes),
+        }
+        if self.flexibility is not None:
+            out["flexibility"] = self.flexibility
+        if self.band_unkept_slots:
+            out["band_unkept_slots"] = list(self.band_unkept_slots)
+        if self.violations:
+            out["violations"] = list(self.violations)
+        if self.bound_source is not None:
+            out["bound_source"] = self.bound_source
+        out["bound"] = self.bound
+        out["gap"] = self.gap
+        return out
+
+
 @dataclass
 class Plan:
     scenario: str
@@ -26,7 +86,10 @@ class Plan:
     power_kw: dict[str, list[float]]
     flex_up_kw: dict[str, list[float]] | None = None
     flex_down_kw: dict[str, list[float]] | None = None
+    # the document's free-form summary (as read, or `report.as_dict()` for a solved plan)
     summary: dict[str, Any] = field(default_factory=dict)
+    # the solver's own account, typed (None for a plan read from a file or a baseline)
+    report: Summary | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -25,7 +25,7 @@ from .decompose import solve_fixed
 from .flexaround import flex_around
 from .improve import improve
 from .lp import LPResult, build_and_solve, builder
-from .plan import Plan
+from .plan import Plan, StageTime, Summary
 from .scenario import Scenario
 
 # vehicle-slots above which a scenario with flexibility is solved in two stages
@@ -103,7 +103,7 @@ class _Run:
     stop_at: float
     solver: str
     cancel: threading.Event
-    stages: list[dict[str, Any]] = field(default_factory=list)
+    stages: list[StageTime] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     flex_note: str = ""
 
@@ -114,9 +114,7 @@ class _Run:
         return self.cancel.is_set() or self.left() <= 0.05
 
     def stage(self, name: str, began: float, outcome: str) -> None:
-        self.stages.append(
-            {"stage": name, "seconds": round(time.perf_counter() - began, 3), "outcome": outcome}
-        )
+        self.stages.append(StageTime(name, round(time.perf_counter() - began, 3), outcome))
 
     def offer(self, plan: Plan | None, name: str) -> str:
         return self.offer_checked(plan, name)[0]
@@ -187,41 +185,39 @@ def solve(
         result = check_plan(scn, plan)
     excess = band_excess(scn, plan)
     fallback = stage == "safe"
-    summary: dict[str, Any] = {
-        "solver": "safe-fallback" if fallback else f"anytime:{stage} + LP:{solver}",
+    summary = Summary(
+        solver="safe-fallback" if fallback else f"anytime:{stage} + LP:{solver}",
         # every stage ran, or the deadline stopped one: not a claim of optimality
-        "status": "FALLBACK (safe plan)" if fallback else ("COMPLETE" if not cut else "TIME_LIMIT"),
-        "stage": stage,
-        "fallback": fallback,
-        "stages": list(run.stages),
-        "seconds": round(time.perf_counter() - t0, 3),
-        "valid": result.valid,
-        "terms": {k: round(v, 6) for k, v in result.terms.as_dict().items()},
-        "notes": list(run.notes),
-    }
-    if run.flex_note:
-        summary["flexibility"] = run.flex_note
-    unkept = [int(t) for t in np.flatnonzero(excess > 1e-6)]
-    if unkept:
-        summary["band_unkept_slots"] = unkept
-        summary["notes"].append(
+        status="FALLBACK (safe plan)" if fallback else ("COMPLETE" if not cut else "TIME_LIMIT"),
+        stage=stage,
+        fallback=fallback,
+        stages=list(run.stages),
+        seconds=round(time.perf_counter() - t0, 3),
+        valid=result.valid,
+        terms={k: round(v, 6) for k, v in result.terms.as_dict().items()},
+        notes=list(run.notes),
+        flexibility=run.flex_note or None,
+        band_unkept_slots=[int(t) for t in np.flatnonzero(excess > 1e-6)],
+        violations=[] if result.valid else result.violations[:20],
+    )
+    if summary.band_unkept_slots:
+        unkept = summary.band_unkept_slots
+        summary.notes.append(
             f"the grid band (rule 7) cannot be kept in {len(unkept)} slot(s): "
             + ", ".join(map(str, unkept[:20]))
         )
-    if not result.valid:
-        summary["violations"] = result.violations[:20]
-    bound: float | None = None
     if compute_bound:
         rel = build_and_solve(
             scn, arr, "relaxed", time_limit=bound_time_limit or time_limit, solver=solver
         )
         if rel.status == "OPTIMAL" and rel.objective is not None:
-            bound = rel.objective
-            summary["bound_source"] = "LP relaxation of the whole problem (assignment relaxed)"
-    summary["bound"] = bound
-    score = result.terms.score
-    summary["gap"] = None if bound is None else (score - bound) / max(1.0, abs(score))
-    plan.summary = summary
+            summary.bound = rel.objective
+            summary.bound_source = "LP relaxation of the whole problem (assignment relaxed)"
+    if summary.bound is not None:
+        score = result.terms.score
+        summary.gap = (score - summary.bound) / max(1.0, abs(score))
+    plan.report = summary
+    plan.summary = summary.as_dict()
     return plan
 
 

@@ -91,14 +91,13 @@ def hub_plan(
         return _fail(run, RunStatus.FAILED, f"solver crashed: {exc.__class__.__name__}: {exc}")
     run.solver_seconds = time.perf_counter() - began
     run.plan = plan.to_json_dict()
-    summary: dict[str, Any] = plan.summary or {}
-    run.solver = str(summary.get("solver", ""))[:80]
-    run.solver_status = str(summary.get("status", ""))[:40]
-    run.fallback_used = bool(summary.get("fallback", False))
-    bound = summary.get("bound")
-    run.bound_eur = Decimal(repr(round(float(bound), 4))) if bound is not None else None
-    gap = summary.get("gap")
-    run.gap = float(gap) if gap is not None else None
+    report = plan.report  # the solver's typed account (None from a solver that gives none)
+    run.solver = (report.solver if report else "unknown solver")[:80]
+    run.solver_status = (report.status if report else "")[:40]
+    run.fallback_used = bool(report and report.fallback)
+    bound = report.bound if report else None
+    run.bound_eur = Decimal(repr(round(bound, 4))) if bound is not None else None
+    run.gap = report.gap if report else None
 
     result = check_plan(scenario, plan)
     run.score_terms = result.terms.as_dict()

@@ -54,6 +54,9 @@ def test_a_hanging_stage_still_yields_a_checked_plan_by_the_deadline(monkeypatch
     assert check_plan(scn, plan).valid
     assert plan.summary["stage"] == "safe"
     assert plan.summary["fallback"] is True
+    # the typed account says the same as the document's summary
+    assert plan.report is not None and plan.report.fallback and plan.report.stage == "safe"
+    assert plan.report.as_dict() == plan.summary
     assert any("deadline" in n for n in plan.summary["notes"])
     assert [s["stage"] for s in plan.summary["stages"]] == ["safe"]
 

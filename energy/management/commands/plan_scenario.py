@@ -88,10 +88,13 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{out}: cannot write: {exc.__class__.__name__}", returncode=2
             ) from None
-        terms = plan.summary.get("terms", {})
-        self.stdout.write(
-            f"wrote {out}: status {plan.summary.get('status')}, score {terms.get('score', 'n/a')}"
-        )
+        status: object
+        terms: dict[str, Any]
+        if plan.report is not None:
+            status, terms = plan.report.status, plan.report.terms
+        else:  # a baseline: its summary is the document's
+            status, terms = plan.summary.get("status"), plan.summary.get("terms", {})
+        self.stdout.write(f"wrote {out}: status {status}, score {terms.get('score', 'n/a')}")
         if sys.argv[1:2] == ["plan_scenario"]:
             # the plan is written: a solver stage stopped at the deadline may still be
             # unwinding in its thread, and tearing the interpreter down would wait for it
