@@ -8,17 +8,20 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-# Refresh the lock after changing a pin in pyproject.toml.
+# Refresh both locks after changing a pin in pyproject.toml (and installing it): the production
+# closure of pyproject's dependencies goes to requirements.lock (what the Docker image installs),
+# everything else to requirements-dev.lock (see scripts/split_lock.py).
 lock:
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > requirements.lock.new && mv requirements.lock.new requirements.lock
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e' > requirements.freeze
+	$(BIN)/python scripts/split_lock.py requirements.freeze && rm requirements.freeze
 
 .PHONY: lock install demo serve test check lint format types pytest browser worker beat bench messages clean
 
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml requirements.lock requirements-dev.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
 	touch $(STAMP)
 
 install: $(STAMP)
