@@ -15,9 +15,12 @@ from django.utils.translation import gettext_lazy as _
 
 from config.cache import caches_for
 from config.env import (
+    env_admins,
     env_bool,
+    env_choice,
     env_database,
     env_email,
+    env_float,
     env_int,
     env_list,
     env_redis_url,
@@ -25,6 +28,8 @@ from config.env import (
     env_str,
     env_timezone,
 )
+from config.logs import logging_config
+from config.sentry import init_sentry
 
 # Lets admin classes and querysets be subscripted at run time (ModelAdmin[Vehicle]).
 django_stubs_ext.monkeypatch()
@@ -60,6 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz answers before the host check and the HTTPS redirect, for probes from inside.
+    "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -194,7 +201,11 @@ EMAIL_HOST_PASSWORD = _email.password
 EMAIL_USE_TLS = _email.use_tls
 EMAIL_USE_SSL = _email.use_ssl
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Wisselstroom <hub@wisselstroom.example>")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Who hears about failures: server errors, failed dispatch runs, tasks that failed for good.
+ADMINS = env_admins("ADMINS")
+SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+EMAIL_SUBJECT_PREFIX = env_str("EMAIL_SUBJECT_PREFIX", "[Wisselstroom] ")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
 
 REST_FRAMEWORK = {
     # Token first: DRF takes the first class's challenge, so a request without credentials gets
@@ -223,6 +234,17 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Behind a TLS-terminating proxy: the header it sets on HTTPS requests (X-Forwarded-Proto).
+_proxy_ssl_header = env_str("SECURE_PROXY_SSL_HEADER", "")
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
+USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^metrics$"]  # scraped over the internal network
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 
 # Wisselstroom itself.
 SHARED_DATA_DIR = Path(
@@ -231,17 +253,25 @@ SHARED_DATA_DIR = Path(
 DISPATCH_TIME_LIMIT_SECONDS = env_int("DISPATCH_TIME_LIMIT_SECONDS", 20, minimum=1)
 DISPATCH_RUN_RETENTION_DAYS = env_int("DISPATCH_RUN_RETENTION_DAYS", 30, minimum=1)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # the ocpp library logs every message it sends and receives at INFO (OCPP_LOG_LEVEL=INFO)
-    "loggers": {
-        "axes": {"level": "WARNING"},
-        "ocpp": {"level": env_str("OCPP_LOG_LEVEL", "WARNING")},
-    },
-}
+LOG_FORMAT = env_choice("LOG_FORMAT", "text", {"text", "json"})
+LOGGING = logging_config(
+    level=env_str("LOG_LEVEL", "INFO"),
+    ocpp_level=env_str("OCPP_LOG_LEVEL", "WARNING"),
+    log_format=LOG_FORMAT,
+)
+SENTRY_ENABLED = init_sentry(
+    env_str("SENTRY_DSN", ""),
+    environment=env_str("SENTRY_ENVIRONMENT", "production"),
+    release=env_str("SENTRY_RELEASE", ""),
+    traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0, minimum=0.0),
+)
+
+# /healthz: a live plan older than this makes the hub unhealthy (beat plans every 15 minutes).
+HEALTH_PLAN_MAX_AGE_MINUTES = env_int("HEALTH_PLAN_MAX_AGE_MINUTES", 45, minimum=1)
+HEALTH_WORKER_TIMEOUT_SECONDS = env_float("HEALTH_WORKER_TIMEOUT_SECONDS", 1.0, minimum=0.1)
+HEALTH_WORKER_CACHE_SECONDS = env_float("HEALTH_WORKER_CACHE_SECONDS", 10.0, minimum=0.0)
+# /metrics: staff, or a scraper sending "Authorization: Bearer <METRICS_TOKEN>".
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 DISPATCH_HORIZON_SLOTS = env_int("DISPATCH_HORIZON_SLOTS", 192, minimum=4)
 DISPATCH_DEBOUNCE_SECONDS = env_int("DISPATCH_DEBOUNCE_SECONDS", 2, minimum=0)
 PRICE_INBOX_DIR = env_str("PRICE_INBOX_DIR", "")
