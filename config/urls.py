@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from config import metrics, views
+from config import metrics, pwa, views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -21,8 +21,14 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("healthz/live", views.liveness, name="healthz-live"),
     path("metrics", metrics.metrics, name="metrics"),
+    path("favicon.ico", pwa.favicon, name="favicon"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service-worker"),
+    path("offline/", pwa.offline, name="offline"),
     path("", include("sharing.urls")),
 ]
+
+handler404 = "config.api.not_found"  # JSON under /api/
 
 admin.site.site_header = "Wisselstroom fleet admin"
 admin.site.site_title = "Wisselstroom"

@@ -95,6 +95,24 @@ def login(page: Any) -> Callable[..., None]:
     return _login
 
 
+def open_menu(page: Any) -> None:
+    """Open the header's menu (a closed <details> on a phone; always open when wide)."""
+    menu = page.locator("#site-menu")
+    if menu.get_attribute("open") is None:
+        page.locator("#site-menu > summary").click()
+    page.locator("#site-menu .menu-panel").wait_for()
+
+
+def go(page: Any, name: str) -> None:
+    """Follow a link of the header's menu, as a resident on a phone does."""
+    open_menu(page)
+    page.locator("#site-menu nav").get_by_role("link", name=name, exact=True).click()
+
+
+def no_horizontal_scroll(page: Any) -> bool:
+    return bool(page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"))
+
+
 @pytest.fixture
 def screenshot(page: Any, request: pytest.FixtureRequest) -> Callable[[str], Path]:
     """Save a full-page screenshot as ``screenshots/<name>.png``."""

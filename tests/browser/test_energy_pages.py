@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from energy.models import ChargingSession, PrivateCar
 from energy.scenario import floor_to_slot
+from tests.browser.conftest import open_menu
 from tests.factories import (
     BayFactory,
     ChargingSessionFactory,
@@ -156,6 +157,7 @@ def test_session_plan_chart(page, login, screenshot, resident, energy_hub):
 def test_switching_to_dutch(page, login, resident):
     login(resident)
     page.goto("/energy/my-car/")
+    open_menu(page)
     page.get_by_label("Language").select_option("nl")
     page.get_by_role("button", name="Switch").click()
     page.wait_for_function("document.documentElement.lang === 'nl'")
@@ -163,4 +165,5 @@ def test_switching_to_dutch(page, login, resident):
     if not DJANGO_NL.exists():
         pytest.skip("no Dutch catalogue for Django's admin strings")
     # "Log out" comes from Django's own Dutch catalogue until the project's catalogue exists.
+    open_menu(page)
     assert page.get_by_role("button", name="Afmelden").is_visible()

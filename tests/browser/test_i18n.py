@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import open_menu
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -11,10 +13,12 @@ def test_switching_to_dutch_translates_the_booking_pages(page, login, screenshot
     login(resident)
     page.goto("/book/")
     assert page.get_by_role("heading", name="Book a car").is_visible()
+    open_menu(page)
     page.get_by_label("Language").select_option("nl")
     page.get_by_role("button", name="Switch").click()
     page.get_by_role("heading", name="Een auto boeken").wait_for()
     assert page.locator("html").get_attribute("lang") == "nl"
+    open_menu(page)
     nav = page.get_by_role("navigation", name="Hoofdmenu")
     for text in ("Boeken", "Mijn auto", "Geschiedenis", "Afmelden"):
         assert nav.get_by_text(text, exact=True).is_visible()
