@@ -24,6 +24,7 @@ from django.utils.functional import Promise as StrPromise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from energy.grid.settlement import month_income
 from energy.models import (
     DispatchRun,
     FlexOffer,
@@ -253,6 +254,7 @@ ENERGY_COLUMNS = [
     "kwh_discharged",
     "kwh_pv_used",
     "flex_income_eur",
+    "grid_orders_income_eur",
 ]
 
 
@@ -312,6 +314,7 @@ def hub_month_energy(*, hub: Hub, first: date) -> dict[str, Decimal]:
 
 def energy_csv_rows(hubs: QuerySet[Hub], first: date) -> Iterator[list[str]]:
     yield ENERGY_COLUMNS
+    orders = month_income(hubs, first)  # accepted flexibility orders, as delivered
     for hub in hubs.order_by("slug"):
         row = hub_month_energy(hub=hub, first=first)
         yield [
@@ -321,4 +324,5 @@ def energy_csv_rows(hubs: QuerySet[Hub], first: date) -> Iterator[list[str]]:
             _kwh(row["kwh_discharged"]),
             _kwh(row["kwh_pv_used"]),
             str(row["flex_income_eur"].quantize(Decimal("0.01"))),
+            str(orders.get(hub.pk, Decimal(0)).quantize(Decimal("0.01"))),
         ]

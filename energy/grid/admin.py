@@ -10,7 +10,9 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import Field, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
 from energy.grid.models import (
@@ -23,7 +25,10 @@ from energy.grid.models import (
     GridOrderSlot,
 )
 from energy.grid.services import aggregator_token_issue
-from sharing.admin_scope import HUB_PATHS, HubScopedAdmin
+from energy.grid.settlement import order_delivery, settlement_csv_rows
+from sharing.admin_scope import HUB_PATHS, HubScopedAdmin, scope
+from sharing.admin_views import MonthForm, stream_csv
+from sharing.models import Hub
 
 HUB_PATHS.update(
     {
@@ -114,11 +119,66 @@ class GridOrderSlotInline(ReadOnly, admin.TabularInline[GridOrderSlot, GridOrder
 
 @admin.register(GridOrder)
 class GridOrderAdmin(ReadOnly, HubScopedAdmin):
-    list_display = ["message_id", "hub", "period", "source", "price_eur", "accepted_at"]
+    list_display = [
+        "message_id",
+        "hub",
+        "period",
+        "source",
+        "price_eur",
+        "delivered",
+        "income",
+        "accepted_at",
+    ]
     list_filter = ["source"]
     list_select_related = ["offer__hub"]
     date_hierarchy = "accepted_at"
     inlines = [GridOrderSlotInline]
+    readonly_fields = ["delivery_table"]
+    change_list_template = "admin/energy/gridorder/change_list.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path(
+                "settlement/",
+                self.admin_site.admin_view(self.settlement_view),
+                name="energy_gridorder_settlement",
+            )
+        ]
+        return own + super().get_urls()
+
+    def settlement_view(self, request: HttpRequest) -> HttpResponseBase:
+        if not self.has_view_permission(request):
+            return HttpResponse(status=403)
+        form = MonthForm(request.GET or None)
+        if form.is_valid():
+            first = form.cleaned_data["month"]
+            return stream_csv(
+                settlement_csv_rows(scope(Hub.objects.all(), request), first),
+                f"flex-settlement-{first:%Y-%m}.csv",
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Flexibility orders: delivery and income per month (CSV)"),
+            "opts": self.model._meta,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/month_report.html", context)
+
+    @admin.display(description=_("delivered"))
+    def delivered(self, obj: GridOrder) -> str:
+        return f"{order_delivery(obj).delivered_share:.0%}"
+
+    @admin.display(description=_("income (EUR)"))
+    def income(self, obj: GridOrder) -> str:
+        return str(order_delivery(obj).income_eur)
+
+    @admin.display(description=_("delivery per ISP (W): ordered / delivered / deficiency"))
+    def delivery_table(self, obj: GridOrder) -> str:
+        return "; ".join(
+            f"ISP {i.isp}: {i.ordered_w} / "
+            f"{'-' if i.delivered_w is None else i.delivered_w} / {i.deficiency_w}"
+            for i in order_delivery(obj).isps
+        )
 
     @admin.display(description=_("hub"))
     def hub(self, obj: GridOrder) -> str:

@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 from energy.grid import selectors, services
 from energy.grid.models import Aggregator, GridOrder, token_digest
 from energy.grid.services import OrderedIsp, Rejected, RequestedIsp
+from energy.grid.settlement import order_delivery
 from energy.models import Site
 from sharing.models import Hub
 
@@ -172,6 +173,12 @@ class GridDeliveryIspSerializer(serializers.Serializer):
         allow_null=True, help_text="Net power the current plan holds in the ISP."
     )
     planned_deviation_w = serializers.IntegerField(allow_null=True)
+    measured_w = serializers.IntegerField(
+        allow_null=True, help_text="Net power measured (chargers' meter values); null: none."
+    )
+    delivered_w = serializers.IntegerField(allow_null=True, help_text="Measured less baseline.")
+    deficiency_w = serializers.IntegerField(help_text="Ordered but not delivered.")
+    settled = serializers.BooleanField(help_text="The ISP is over.")
 
 
 class GridOrderSerializer(serializers.Serializer):
@@ -185,7 +192,17 @@ class GridOrderSerializer(serializers.Serializer):
 
     @extend_schema_field(GridDeliveryIspSerializer(many=True))
     def get_isps(self, order: GridOrder) -> list[dict[str, Any]]:
-        return selectors.order_delivery(order=order)
+        measured = {i.isp: i for i in order_delivery(order).isps}
+        rows = selectors.order_delivery(order=order)
+        for row in rows:
+            m = measured[row["isp"]]
+            row |= {
+                "measured_w": m.measured_w,
+                "delivered_w": m.delivered_w,
+                "deficiency_w": m.deficiency_w,
+                "settled": m.settled,
+            }
+        return rows
 
 
 # --- Views ---------------------------------------------------------------------------------

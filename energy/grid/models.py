@@ -216,6 +216,8 @@ class GridOfferSlot(models.Model):
     start = models.DateTimeField()
     power_w = models.IntegerField()
     baseline_w = models.IntegerField()
+    # The chargers' part of the baseline (the rest, homes less PV, is not metered here).
+    fleet_w = models.IntegerField(default=0)
 
     class Meta:
         ordering = ["offer", "isp"]
@@ -257,6 +259,7 @@ class GridOrderSlot(models.Model):
     start = models.DateTimeField()
     power_w = models.IntegerField()
     baseline_w = models.IntegerField()
+    fleet_w = models.IntegerField(default=0)
 
     class Meta:
         ordering = ["order", "isp"]
@@ -264,3 +267,27 @@ class GridOrderSlot(models.Model):
 
     def __str__(self) -> str:
         return f"ISP {self.isp}: {self.power_w} W"
+
+
+class ChargerIspPower(models.Model):
+    """The chargers' meter values, summed per ISP: their mean is the ISP's measured power
+    (positive charging, negative feeding back). Settlement reads these."""
+
+    charger = models.ForeignKey("energy.Charger", on_delete=models.CASCADE, related_name="+")
+    hub = models.ForeignKey("sharing.Hub", on_delete=models.CASCADE, related_name="+")
+    start = models.DateTimeField()
+    power_sum_kw = models.FloatField(default=0.0)
+    samples = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["charger", "start"], name="charger_isp_power_unique")
+        ]
+        indexes = [models.Index(fields=["hub", "start"])]
+
+    def __str__(self) -> str:
+        return f"{self.charger_id} {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def mean_kw(self) -> float:
+        return self.power_sum_kw / self.samples if self.samples else 0.0

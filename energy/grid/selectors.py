@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet, Sum
@@ -48,6 +49,7 @@ def day_isp_starts(day: date, time_zone: str) -> list[datetime]:
 @dataclass(frozen=True)
 class PlannedSlot:
     net_w: int  # planned import (+) or export (-) of the connection
+    fleet_w: int  # of which the cars at the chargers (charging +, feeding back -)
     up_w: int  # upward flexibility the plan holds (less import), >= 0
     down_w: int  # downward flexibility the plan holds (more import), >= 0
 
@@ -81,6 +83,7 @@ def planned_slots(run: DispatchRun) -> dict[datetime, PlannedSlot]:
         net = max(base[t] + fleet - pv[t], -export_limit[t])
         out[start] = PlannedSlot(
             net_w=round(net * 1000),
+            fleet_w=round(fleet * 1000),
             up_w=round(float(row["up"]) * 1000) if row else 0,
             down_w=round(float(row["down"]) * 1000) if row else 0,
         )
@@ -101,6 +104,7 @@ class Baseline:
     period: date
     starts: list[datetime]
     power_w: list[int | None]  # None: the plan does not cover this ISP
+    fleet_w: list[int]
     up_w: list[int]
     down_w: list[int]
     run: DispatchRun | None
@@ -116,6 +120,7 @@ def baseline_day(*, hub: Hub, period: date) -> Baseline:
         period=period,
         starts=starts,
         power_w=[s.net_w if s else None for s in slots],
+        fleet_w=[s.fleet_w if s else 0 for s in slots],
         up_w=[s.up_w if s else 0 for s in slots],
         down_w=[s.down_w if s else 0 for s in slots],
         run=run,
@@ -240,13 +245,13 @@ def direction_of(power_w: int) -> str:
     return FlexDirection.UP if power_w < 0 else FlexDirection.DOWN
 
 
-def order_delivery(*, order: GridOrder) -> list[dict[str, object]]:
+def order_delivery(*, order: GridOrder) -> list[dict[str, Any]]:
     """Per ISP of an order: the baseline, the ordered deviation, and what the current plan
     holds there now (after the re-plan, the ordered deviation is in it)."""
     hub = order.offer.hub
     run = current_run(hub)
     plan = planned_slots(run) if run else {}
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     for slot in order.slots.all():
         planned = plan.get(slot.start)
         rows.append(

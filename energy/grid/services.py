@@ -19,11 +19,13 @@ from decimal import ROUND_DOWN, Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from energy.grid import keys
 from energy.grid.models import (
     Aggregator,
+    ChargerIspPower,
     DPrognosis,
     FlexDirection,
     GridOffer,
@@ -307,6 +309,7 @@ def flex_offers_make(
                         start=starts[isp - 1],
                         power_w=power,
                         baseline_w=int(baseline.power_w[isp - 1] or 0),
+                        fleet_w=baseline.fleet_w[isp - 1],
                     )
                     for isp, power in chosen
                 ]
@@ -415,6 +418,7 @@ def flex_order_accept(
                         start=s.start,
                         power_w=power,
                         baseline_w=s.baseline_w,
+                        fleet_w=s.fleet_w,
                     )
                     for s, power in slots
                 ]
@@ -497,3 +501,22 @@ def _order_slots(
     if any((p < 0) != (offer.direction == FlexDirection.UP) for p in opposite):
         raise Rejected("ISP Conflict")
     return [(offered[i], chosen[i]) for i in sorted(chosen)]
+
+
+# --- Metering ----------------------------------------------------------------------------
+
+
+def charger_power_record(*, charger_id: int, hub_id: int, power_kw: float, at: datetime) -> None:
+    """Add one meter value to its ISP's sum (one row per charger and ISP, so a day is bounded
+    however often a charger reports)."""
+    start = at.replace(minute=at.minute - at.minute % 15, second=0, microsecond=0)
+    rows = ChargerIspPower.objects.filter(charger_id=charger_id, start=start)
+    if rows.update(power_sum_kw=F("power_sum_kw") + power_kw, samples=F("samples") + 1):
+        return
+    try:
+        with transaction.atomic():
+            ChargerIspPower.objects.create(
+                charger_id=charger_id, hub_id=hub_id, start=start, power_sum_kw=power_kw, samples=1
+            )
+    except IntegrityError:  # a concurrent first reading of the same ISP
+        rows.update(power_sum_kw=F("power_sum_kw") + power_kw, samples=F("samples") + 1)

@@ -17,6 +17,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from energy.grid.services import charger_power_record
 from energy.models import (
     ZERO,
     Charger,
@@ -127,6 +128,10 @@ def charger_meter_record(
     changes: dict[str, object] = {"last_message_at": now}
     if power_kw is not None:
         changes["measured_power_kw"] = Decimal(repr(power_kw)).quantize(KW_STEP)
+        # kept per ISP for the settlement of flexibility orders (energy.grid)
+        charger_power_record(
+            charger_id=charger.pk, hub_id=charger.bay.hub_id, power_kw=power_kw, at=now
+        )
     Charger.objects.filter(pk=charger.pk).update(**changes)
     if soc_percent is None:
         return

@@ -167,5 +167,6 @@ def test_energy_csv_per_month(admin_client, hub):
             "kwh_discharged": "0.000",
             "kwh_pv_used": "2.500",
             "flex_income_eur": "5.00",
+            "grid_orders_income_eur": "0.00",
         }
     ]
