@@ -170,9 +170,8 @@ class WindowSerializer(serializers.Serializer[Any]):
 
 
 class AvailabilitySerializer(serializers.Serializer[Any]):
-    hub: serializers.SlugRelatedField[Hub] = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True
-    )
+    # The hub's slug (a plain string in the schema: this serializer has no model to derive from).
+    hub = serializers.CharField(source="hub.slug", read_only=True)
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
     range_km = serializers.IntegerField(allow_null=True)

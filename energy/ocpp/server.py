@@ -48,6 +48,8 @@ from energy.services import chargers
 logger = logging.getLogger("energy.ocpp")
 
 SUBPROTOCOLS = [Subprotocol(p) for p in (OCPP21, OCPP201, OCPP16)]
+# A plain HTTP GET here answers 200 from the event loop that serves the chargers.
+HEALTH_PATH = "/healthz"
 PATH = re.compile(r"^/ocpp/(?P<ocpp_id>[^/]+)/?$")
 REALM = "Wisselstroom OCPP"
 SLOT = timedelta(minutes=15)
@@ -97,6 +99,8 @@ class CentralSystem:
 
     async def authenticate(self, connection: ServerConnection, request: Request) -> Response | None:
         """``process_request``: the path names the charger, Basic auth proves it is that one."""
+        if urlsplit(request.path).path == HEALTH_PATH:  # the container's health check
+            return connection.respond(HTTPStatus.OK, "ok\n")
         match = PATH.match(urlsplit(request.path).path)
         if match is None:
             return connection.respond(HTTPStatus.NOT_FOUND, "Not found\n")

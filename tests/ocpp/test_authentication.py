@@ -89,3 +89,11 @@ def test_an_id_with_a_nul_is_refused_with_401_and_one_log_line(ocpp_server, ocpp
     assert len(refusals) == 1
     assert refusals[0].exc_info is None
     assert "\x00" not in refusals[0].getMessage()
+
+
+def test_a_plain_get_of_healthz_answers_from_the_event_loop(ocpp_server):
+    """What the container's health check asks: no charger, no password, no websocket."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{ocpp_server.port}/healthz", timeout=5) as r:
+        assert (r.status, r.read()) == (200, b"ok\n")
