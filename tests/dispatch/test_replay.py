@@ -83,6 +83,8 @@ def test_no_algorithm_breaks_the_limit_or_delivers_more_than_requested(
         assert 0 < r.delivered_kwh <= r.requested_kwh + 1e-6, name
         assert r.over_request_kwh <= 1e-6, name
         assert 0 <= r.met <= r.sessions, name
+        assert 0 <= r.early_met <= r.early_sessions <= r.sessions, name
+        assert r.early_sessions == sum(s.early for s in small.sessions), name
         # ACN-Sim's own account: no schedule it was given broke the aggregate constraint
         assert r.schedule_warnings == 0, name
         assert r.over_limit_periods == 0, name

@@ -445,6 +445,8 @@ class Result:
     over_limit_periods: int
     schedule_warnings: int
     over_request_kwh: float  # largest energy delivered beyond a session's request
+    early_sessions: int = 0  # sessions whose driver leaves before the declared time
+    early_met: int = 0
     planner: PlannerStats | None = None
 
     @property
@@ -533,12 +535,14 @@ def run_algorithm(
         sum(p * H * replay.prices[min(k, len(replay.prices) - 1)] for k, p in enumerate(power))
     )
     evs = list(sim.ev_history.values())
-    met = sum(
-        1
+    early = {s.session_id for s in replay.sessions if s.early}
+    met_ids = {
+        ev.session_id
         for ev in evs
         if ev.requested_energy - ev.energy_delivered
         <= max(MET_RELATIVE * ev.requested_energy, MET_ABSOLUTE)
-    )
+    }
+    met = len(met_ids)
     return Result(
         algorithm=algorithm,
         limit_kw=limit_kw,
@@ -551,6 +555,8 @@ def run_algorithm(
         over_limit_periods=over,
         schedule_warnings=invalid,
         over_request_kwh=max((ev.energy_delivered - ev.requested_energy for ev in evs), default=0),
+        early_sessions=sum(1 for ev in evs if ev.session_id in early),
+        early_met=len(met_ids & early),
         planner=planner.stats if planner is not None else None,
     )
 
@@ -561,6 +567,7 @@ HEADER = (
     "sessions",
     "energy %",
     "met %",
+    "met % early / on time",
     "EUR/kWh",
     "peak kW",
     "over limit",
@@ -582,6 +589,8 @@ def format_row(r: Result) -> str:
         str(r.sessions),
         f"{100 * r.delivered_share:.1f}",
         f"{100 * r.met_share:.1f}",
+        f"{_pct(r.early_met, r.early_sessions)} / "
+        f"{_pct(r.met - r.early_met, r.sessions - r.early_sessions)}",
         f"{r.eur_per_kwh:.4f}",
         f"{r.peak_kw:.2f}",
         str(r.over_limit_periods + r.schedule_warnings),
@@ -589,3 +598,7 @@ def format_row(r: Result) -> str:
         invalid,
     )
     return " | ".join(cells)
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}" if whole else "-"
