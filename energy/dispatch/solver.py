@@ -63,7 +63,7 @@ def plan_key(scn: Scenario, plan: Plan, chk: CheckResult) -> tuple[float, float]
     """How plans compare (smaller is better), None for a plan that may not be offered: a plan
     may break rule 7 only where no plan can keep the band (the LP's slack says so); then the
     smallest total excess wins, and the score among equals."""
-    if not chk.valid and not _only_unkept_band(chk.violations):
+    if not chk.valid and not only_unkept_band(chk.violations):
         return None
     return (round(float(band_excess(scn, plan).sum()), 6), chk.terms.score)
 
@@ -72,7 +72,7 @@ def key_better(key: tuple[float, float], than: tuple[float, float]) -> bool:
     return key[0] < than[0] or (key[0] == than[0] and key[1] < than[1] - 1e-9)
 
 
-def _only_unkept_band(violations: list[str]) -> bool:
+def only_unkept_band(violations: list[str]) -> bool:
     """Every violation is rule 7 in a slot the plan itself cannot keep (the activations
     repeat the plan's own excess there), none is about anything else."""
     unkept = {m.split(":")[1] for m in violations if m.startswith("rule 7: slot")}
@@ -468,7 +468,7 @@ def _postprocess(
                         fd[:, t] *= scale
         notes.append("flexibility dropped: it could not be made to pass the check")
     chk = check_plan(scn, base)
-    if chk.valid or _only_unkept_band(chk.violations):
+    if chk.valid or only_unkept_band(chk.violations):
         return base, notes
     notes.append("LP plan failed the independent check: " + chk.violations[0])
     return None, notes

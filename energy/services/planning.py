@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import mail_admins
@@ -25,6 +26,7 @@ from django.utils import timezone
 from energy.departures import likely_departure_slots
 from energy.dispatch import Plan, Scenario, baseline_plan, check_plan, parse_scenario, solve
 from energy.dispatch.core import with_likely_departures
+from energy.dispatch.solver import band_excess, only_unkept_band
 from energy.models import DispatchRun, FlexOffer, OfferStatus, PlanAssignment, PlanSlot, RunStatus
 from energy.scenario import BuiltScenario, build_hub_scenario, floor_to_slot
 from sharing.models import Booking, BookingStatus, Hub, Vehicle
@@ -102,9 +104,15 @@ def hub_plan(
     result = check_plan(scenario, plan)
     run.score_terms = result.terms.as_dict()
     run.score_eur = Decimal(repr(round(result.terms.score, 4)))
-    if not result.valid:
+    if not result.valid and not only_unkept_band(result.violations):
         run.violations = result.violations[:200]
         return _fail(run, RunStatus.INVALID, f"{len(result.violations)} violations")
+    if not result.valid:
+        # The grid band (a capacity limit, an order) cannot be kept in some slots by any plan
+        # the solver found (its LP paid a high price per kW outside it): the plan keeps the
+        # band everywhere else and every promise, so it is switched in, and staff are told.
+        run.violations = result.violations[:200]
+        _tell_unkept_band(hub, run, scenario, plan)
     from energy.services.replan import replans_paused  # replan imports this module
 
     # The bindings below announce booking changes that this plan already reflects: without
@@ -119,6 +127,24 @@ def hub_plan(
         _store_plan(run, built, scenario, plan)
         _bind_due(hub, built, plan, now)
     return run
+
+
+def _tell_unkept_band(hub: Hub, run: DispatchRun, scenario: Scenario, plan: Plan) -> None:
+    slots = [int(t) for t in np.flatnonzero(band_excess(scenario, plan) > 1e-6)]
+    start = run.horizon_start.astimezone(hub.tz)
+    step = timedelta(minutes=run.slot_minutes)
+    when = ", ".join(f"{start + t * step:%d %b %H:%M}" for t in slots[:12])
+    more = f" and {len(slots) - 12} more" if len(slots) > 12 else ""
+    run.error = f"grid band cannot be kept in {len(slots)} slot(s): {when}{more}"[:500]
+    logger.warning("dispatch run for hub %s: %s", hub.slug, run.error)
+    message = (
+        f"The plan of hub {hub.name} cannot keep the grid band in {len(slots)} slot(s) "
+        f"({when}{more}): the homes and the cars that must charge draw more than the limit "
+        "allows there, or the fleet cannot draw a required minimum. The plan keeps the band "
+        "everywhere else and every booking's promise; review the capacity limit or order."
+    )
+    subject = f"Grid band cannot be kept at hub {hub.name}"
+    transaction.on_commit(lambda: mail_admins(subject, message, fail_silently=True))
 
 
 def _fail(run: DispatchRun, status: str, error: str) -> DispatchRun:

@@ -278,3 +278,31 @@ def test_a_plan_from_the_safe_fallback_is_recorded_as_a_fallback(hub, monkeypatc
     assert run.plan is not None
     assert run.plan["summary"]["stage"] == "safe"
     assert run.bound_eur is None  # the bound is never part of a resident-facing plan
+
+
+def test_a_grid_band_no_plan_can_keep_is_planned_and_staff_are_told(
+    db, settings, django_capture_on_commit_callbacks
+):
+    """An order for more export than the fleet can give (import limit -100 kW: at least 100 kW
+    out, three 11-kW cars): no plan keeps it, so the best plan (every car feeds back what it
+    can) is switched in, the run names the slots and admins get a mail."""
+    from energy.models import Site
+
+    settings.ADMINS = [("Fleet", "fleet@example.org")]
+    hub = make_hub(slug="tight")
+    Site.objects.filter(hub=hub).update(
+        grid_import_limit_kw=Decimal("-100"), grid_export_limit_kw=Decimal("250")
+    )
+    night = datetime(2026, 6, 10, 1, 0, tzinfo=AMS)
+    with time_machine.travel(night, tick=False), django_capture_on_commit_callbacks(execute=True):
+        run = hub_plan(hub=hub, trigger="test", slots=8)
+    assert run.status == RunStatus.SUCCEEDED and run.is_current
+    assert run.error.startswith("grid band cannot be kept in 8 slot(s): 10 Jun 01:00")
+    assert run.violations and all(v.startswith(("rule 7", "rule 8/7")) for v in run.violations)
+    scenario = parse_scenario(run.scenario)
+    plan = parse_plan(run.plan, scenario)
+    # the best it can do: every car feeds back all it has above its minimum
+    for v in scenario.vehicles:
+        fed_kwh = -sum(min(0.0, p) for p in plan.power_kw[v.id]) * 0.25 / v.discharge_efficiency
+        assert fed_kwh == pytest.approx(v.initial_soc_kwh - v.min_soc_kwh, abs=0.5)
+    assert any("Grid band cannot be kept" in m.subject for m in mail.outbox)
