@@ -236,3 +236,19 @@ def test_a_planned_hub_without_a_live_plan_is_unhealthy(client, planned_hub):
 
     assert status == 503
     assert body["problems"] == ["hub wisselspoor has no live plan"]
+
+
+def test_an_unhealthy_probe_logs_one_warning_and_mails_nobody(
+    client, planned_hub, settings, caplog
+):
+    from django.core import mail
+
+    settings.ADMINS = [("Fleet desk", "fleet@example.org")]
+
+    status, body = get(client)
+
+    assert status == 503
+    assert mail.outbox == []  # a probe every few seconds must not flood the admins
+    warnings = [r for r in caplog.records if r.name == "wisselstroom.health"]
+    assert [r.getMessage() for r in warnings] == ["unhealthy: hub wisselspoor has no live plan"]
+    assert not [r for r in caplog.records if r.name == "django.request"]
