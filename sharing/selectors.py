@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from statistics import median
 
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from sharing.models import Booking, Hub, Vehicle, VehicleStatus
+from sharing.models import Booking, BookingStatus, Hub, Vehicle, VehicleStatus
 from sharing.planning import INITIAL_MARGIN, snapshot
 from sharing.services.rules import (
     fair_use_errors,
@@ -154,3 +156,123 @@ def availability(
         price_estimate=price(start, end) if available else None,
         suggestions=suggestions[:MAX_SUGGESTIONS],
     )
+
+
+# --- The Book page's starting point and its day strip ------------------------------------------
+
+USUAL_FROM = 4  # bookings of one's own it takes to have a "usual" time
+DEFAULT_LENGTH = timedelta(hours=2)
+DEFAULT_RANGE_KM = 50
+DAY_FROM_HOUR, DAY_UNTIL_HOUR = 7, 22  # the strip's first and last start hour
+EARLIEST_DEFAULT = timedelta(minutes=30)  # time to walk to the hub
+
+
+@dataclass(frozen=True)
+class DefaultWindow:
+    start: datetime
+    end: datetime
+    range_km: int
+    usual: bool  # the resident's usual time, rather than simply the next hour
+
+
+def _next_at(hub: Hub, now: datetime, hour: int, minute: int) -> datetime:
+    """The first local ``hour:minute`` at least ``EARLIEST_DEFAULT`` from now."""
+    local = now.astimezone(hub.tz)
+    day = local.date()
+    for _ in range(3):
+        candidate = datetime(day.year, day.month, day.day, hour, minute, tzinfo=hub.tz)
+        if candidate >= now + EARLIEST_DEFAULT:
+            return candidate
+        day += timedelta(days=1)
+    raise AssertionError("unreachable: a day later is always later")  # pragma: no cover
+
+
+def default_window(*, resident: User, hub: Hub, now: datetime | None = None) -> DefaultWindow:
+    """Where the Book form starts: the resident's usual window (the start time of day they
+    book most, their typical length and range) when they have booked a few times; otherwise
+    the next full hour, for two hours, with 50 km."""
+    now = now or timezone.now()
+    recent = list(
+        Booking.objects.filter(resident=resident, hub=hub)
+        .exclude(status=BookingStatus.CANCELLED)
+        .order_by("-start")
+        .values_list("start", "end", "promised_range_km")[:20]
+    )
+    if len(recent) >= USUAL_FROM:
+        starts = Counter(
+            (s.astimezone(hub.tz).hour, s.astimezone(hub.tz).minute) for s, _, _ in recent
+        )
+        hour, minute = starts.most_common(1)[0][0]
+        length = timedelta(seconds=median((e - s).total_seconds() for s, e, _ in recent))
+        length = max(timedelta(minutes=hub.min_booking_minutes), _round_to_slot(hub, length))
+        range_km = int(median(km for _, _, km in recent))
+        start = _next_at(hub, now, hour, minute)
+        return DefaultWindow(start, start + length, range_km, usual=True)
+    local = now.astimezone(hub.tz) + EARLIEST_DEFAULT
+    hour = local.hour + 1
+    if hour < DAY_FROM_HOUR or hour > DAY_UNTIL_HOUR - 2:
+        start = _next_at(hub, now, 9, 0)
+    else:
+        start = _next_at(hub, now, hour, 0)
+    return DefaultWindow(start, start + DEFAULT_LENGTH, DEFAULT_RANGE_KM, usual=False)
+
+
+def _round_to_slot(hub: Hub, length: timedelta) -> timedelta:
+    slot = timedelta(minutes=hub.slot_minutes)
+    return max(slot, round(length / slot) * slot)
+
+
+@dataclass(frozen=True)
+class StripCell:
+    start: datetime
+    end: datetime
+    max_range_km: int | None
+    free: bool
+    bookable: bool  # inside the hub's rules (not past, not too far ahead)
+
+
+@dataclass(frozen=True)
+class DayStrip:
+    day: date
+    length: timedelta
+    range_km: int
+    cells: list[StripCell]
+
+    @property
+    def previous_day(self) -> date:
+        return self.day - timedelta(days=1)
+
+    @property
+    def next_day(self) -> date:
+        return self.day + timedelta(days=1)
+
+
+def day_strip(
+    *,
+    hub: Hub,
+    day: date,
+    length: timedelta,
+    range_km: int,
+    now: datetime | None = None,
+) -> DayStrip:
+    """For each full hour of ``day`` (07:00-22:00 local): is a car with ``range_km`` free for
+    ``length`` from then? The same check as :func:`availability`, one read for the whole day."""
+    now = now or timezone.now()
+    first = datetime(day.year, day.month, day.day, DAY_FROM_HOUR, tzinfo=hub.tz)
+    starts = [
+        datetime(day.year, day.month, day.day, hour, tzinfo=hub.tz).astimezone(UTC)
+        for hour in range(DAY_FROM_HOUR, DAY_UNTIL_HOUR + 1)
+    ]
+    state = snapshot(hub, now, cached=True)
+    state.load(first - INITIAL_MARGIN, starts[-1] + length + INITIAL_MARGIN)
+    cells = []
+    for start in starts:
+        end = start + length
+        if window_errors(hub=hub, start=start, end=end, now=now):
+            cells.append(StripCell(start, end, None, free=False, bookable=False))
+            continue
+        km = state.max_range(start, end).km
+        cells.append(
+            StripCell(start, end, km, free=km is not None and km >= range_km, bookable=True)
+        )
+    return DayStrip(day=day, length=length, range_km=range_km, cells=cells)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -130,7 +130,47 @@ def _book_context(form: BookingForm, answer: selectors.Availability | None) -> d
             )
             for w in answer.suggestions
         ]
+        context.update(_strip_context(answer))
     return context
+
+
+@dataclass(frozen=True)
+class StripLink:
+    cell: selectors.StripCell
+    url: str
+
+
+def _shift_days(moment: datetime, hub: Hub, days: int) -> datetime:
+    """The same wall-clock time ``days`` later in the hub's zone."""
+    return moment.astimezone(hub.tz) + timedelta(days=days)
+
+
+def _strip_context(answer: selectors.Availability) -> dict[str, Any]:
+    """The free hours of the checked day, each a link that fills the form; and the days around."""
+    hub, km = answer.hub, answer.range_km or 0
+    length = answer.end - answer.start
+    strip = selectors.day_strip(
+        hub=hub, day=answer.start.astimezone(hub.tz).date(), length=length, range_km=km
+    )
+    day_link = {
+        shift: _query(
+            hub,
+            _shift_days(answer.start, hub, shift),
+            _shift_days(answer.end, hub, shift),
+            answer.range_km,
+        )
+        for shift in (-1, 1)
+    }
+    today = timezone.localdate(timezone.now(), hub.tz)
+    return {
+        "strip": strip,
+        "strip_links": [
+            StripLink(c, _query(hub, c.start, c.end, answer.range_km)) for c in strip.cells
+        ],
+        "strip_previous": day_link[-1] if strip.day > today else None,
+        "strip_next": day_link[1],
+        "strip_hours": length.total_seconds() / 3600,
+    }
 
 
 WINDOW_FIELDS = ("start", "end", "range_km")
@@ -148,6 +188,9 @@ def book(request: HtmxHttpRequest) -> HttpResponse:
         template_name += "#check"
     typed = any(request.GET.get(name) for name in WINDOW_FIELDS)
     complete = all(request.GET.get(name) for name in WINDOW_FIELDS)
+    if not typed and not request.htmx:
+        # An untouched form starts at the resident's usual window (or the next hour), checked.
+        return _book_default(request, template_name)
     if not typed or (request.htmx and not complete):
         # Nothing (or, while typing, not everything) filled in yet: no errors to shout about.
         form = BookingForm(initial={k: v for k, v in request.GET.items() if v})
@@ -155,6 +198,26 @@ def book(request: HtmxHttpRequest) -> HttpResponse:
     form = BookingForm(request.GET)
     answer = _check(form, _user(request)) if form.is_valid() else None
     return render(request, template_name, _book_context(form, answer))
+
+
+def _book_default(request: HtmxHttpRequest, template_name: str) -> HttpResponse:
+    hub = selectors.hub_list().filter(slug=request.GET.get("hub", "")).first()
+    hub = hub or selectors.hub_list().first()
+    if hub is None:
+        return render(request, template_name, _book_context(BookingForm(), None))
+    default = selectors.default_window(resident=_user(request), hub=hub)
+    form = BookingForm(
+        {
+            "hub": hub.slug,
+            "start": as_local_input(default.start, hub.tz),
+            "end": as_local_input(default.end, hub.tz),
+            "range_km": default.range_km,
+        }
+    )
+    answer = _check(form, _user(request)) if form.is_valid() else None
+    context = _book_context(form, answer)
+    context["default_window"] = default
+    return render(request, template_name, context)
 
 
 def _book_post(request: HtmxHttpRequest) -> HttpResponse:
