@@ -47,6 +47,7 @@ class RecordingDso(ShapeshifterDsoService):
     process_dso_portfolio_query_response = _keep
     process_dso_portfolio_update_response = _keep
     process_metering = _keep
+    process_test_message_response = _keep
 
 
 @dataclass
