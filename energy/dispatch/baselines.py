@@ -141,6 +141,54 @@ def charge_greedy(
     return p
 
 
+def lift_to_import_floor(
+    scn: Scenario, arr: Arrays, trips: list[list[Booking]], plugged: BoolArr, p: FloatArr
+) -> FloatArr:
+    """Rule 7's lower side where the band asks a minimum import (a negative export limit):
+    charge plugged cars more in those slots where their batteries have room in every later
+    slot, else move charge there from earlier slots of the same plugged stay (the charge at
+    every later boundary stays the same, and no trip starts in between, so no promise moves).
+
+    A required export (a negative import limit) is left to the LP: discharging may break
+    promises, and the plan then reports those slots as a band it does not keep."""
+    floor = -arr.exp_lim
+    if not np.any((floor > 0) & (floor - (arr.base + p.sum(axis=0)) > 1e-9)):
+        return p
+    p = p.copy()
+    n, h = arr.n, arr.h
+    drops = np.zeros((len(scn.vehicles), n + 1))
+    for i, (v, lst) in enumerate(zip(scn.vehicles, trips, strict=False)):
+        for b in lst:
+            drops[i, b.start_slot + 1 :] += b.expected_km * v.consumption_kwh_per_km
+    upper = arr.imp_lim - arr.base + arr.pv - MARGIN  # what charging may add (all PV used)
+    for t in (int(x) for x in np.flatnonzero(floor > 0)):
+        need = float(floor[t] - (arr.base[t] + p[:, t].sum())) + MARGIN
+        need = min(need, float(upper[t] - p[:, t].sum()))
+        for i in (int(x) for x in np.flatnonzero(plugged[:, t])):
+            if need <= 1e-9:
+                break
+            gain = (
+                arr.eta_c[i] * np.maximum(p[i], 0.0) * h + np.minimum(p[i], 0.0) * h / arr.eta_d[i]
+            )
+            traj = arr.initial[i] + np.concatenate([[0.0], np.cumsum(gain)]) - drops[i]
+            room_kw = (arr.battery[i] - MARGIN - float(traj[t + 1 :].max())) / (arr.eta_c[i] * h)
+            free_kw = float(arr.cmax[i]) - max(0.0, float(p[i, t]))
+            give = max(0.0, min(free_kw, need, room_kw))
+            p[i, t] += give
+            need -= give
+            free_kw -= give
+            # then move charge from earlier slots of this stay (same energy, later)
+            s = t - 1
+            while need > 1e-9 and free_kw > 1e-9 and s >= 0 and plugged[i, s]:
+                move = min(max(0.0, float(p[i, s])), need, free_kw)
+                p[i, s] -= move
+                p[i, t] += move
+                need -= move
+                free_kw -= move
+                s -= 1
+    return p
+
+
 def promise_failures(
     scn: Scenario, arr: Arrays, trips: list[list[Booking]], p: FloatArr
 ) -> list[Booking]:
@@ -173,7 +221,7 @@ def schedule(
     for _ in range(len(scn.bookings) + 1):
         trips = trips_by_vehicle(scn, assignment)
         plugged = plugged_mask(arr, trips)
-        p = charger(scn, arr, trips, plugged)
+        p = lift_to_import_floor(scn, arr, trips, plugged, charger(scn, arr, trips, plugged))
         bad = promise_failures(scn, arr, trips, p)
         if not bad:
             return assignment, p, notes

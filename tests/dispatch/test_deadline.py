@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from energy.dispatch import check_plan, parse_scenario, solve
+from energy.dispatch import baseline_plan, check_plan, parse_scenario, solve
 from energy.dispatch import solver as solver_module
+from energy.dispatch.core import Arrays
 from tests.dispatch.factories import booking, private, scenario, vehicle
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -273,3 +274,25 @@ def test_with_flexibility_the_local_search_keeps_what_it_finds(monkeypatch) -> N
     assert search["outcome"] in ("improved", "better than the LP's assignment")
     assert plan.summary["stage"] in ("lp with flexibility", "local search + flexibility around")
     assert plan.summary["terms"]["flex_income"] > 0
+
+
+@pytest.mark.parametrize("kind", ["uncontrolled", "greedy"])
+def test_the_baselines_and_the_safe_plan_keep_a_minimum_import(kind: str) -> None:
+    """A band that asks a minimum import (negative export limit): the reference plans charge
+    plugged cars more there instead of breaking rule 7."""
+    doc = _fleet(cars=2)
+    n = doc["slots"]
+    exp = [250.0] * n
+    exp[60] = -60.0  # at least 60 kW in: the homes draw 40, the two cars can add 22
+    doc["site"]["grid_export_limit_kw"] = exp
+    doc["site"]["pv_kw"] = [0.0] * n
+    doc["vehicles"] = doc["vehicles"][:2]  # two shared cars with room in their batteries
+    doc["bookings"] = []
+    doc["terminal_value_eur_per_kwh"] = 0.0  # nothing charges for its own sake
+    scn = parse_scenario(doc)
+    plan = baseline_plan(scn, kind)
+    result = check_plan(scn, plan)
+    assert result.valid, result.violations[:3]
+    assert _net(scn, plan)[60] >= 60.0 - 1e-6
+    safe = solver_module.safe_plan(scn, Arrays.of(scn), {})
+    assert float(np.sum(safe[1][:, 60])) + 40.0 >= 60.0 - 1e-6
