@@ -16,11 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts import services
-from accounts.forms import EmailAdminAuthenticationForm
 from accounts.models import Consent, Household, Invitation, LicenceStatus, User
 
-# Count admin log-in failures per account too (see EmailCredentialsMixin).
-admin.site.login_form = EmailAdminAuthenticationForm
+# The admin's log-in form (failures counted per account, plus the second factor for staff) is
+# the site's own: see accounts.two_factor.AdminSite.
 
 
 class ConfirmedFilter(admin.SimpleListFilter):

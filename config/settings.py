@@ -29,6 +29,7 @@ from config.env import (
     env_timezone,
 )
 from config.logs import logging_config
+from config.net import parse_trusted_proxies
 from config.sentry import init_sentry
 
 # Lets admin classes and querysets be subscripted at run time (ModelAdmin[Vehicle]).
@@ -45,7 +46,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.AdminConfig",  # Django's admin, staff log in with a second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -59,6 +60,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "sharing",
     "energy",
@@ -76,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the admin's 2nd factor
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.RedisDownMiddleware",
@@ -137,6 +141,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Per-address limits (log-in lockout, throttles, OCPP handshakes) read X-Forwarded-For only from
+# these proxies (addresses or networks); from anyone else it is ignored. See config.net.
+TRUSTED_PROXIES = parse_trusted_proxies("TRUSTED_PROXIES", env_list("TRUSTED_PROXIES", []))
+AXES_CLIENT_IP_CALLABLE = "config.net.client_ip"
+# Staff log in to the admin with a password and a TOTP code (accounts.two_factor); always in
+# production (DEBUG off) unless turned off here; enrol with `manage.py enrol_totp EMAIL`.
+ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA", not DEBUG)
+OTP_TOTP_ISSUER = "Wisselstroom"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("nl", _("Dutch"))]
@@ -211,7 +223,7 @@ REST_FRAMEWORK = {
     # Token first: DRF takes the first class's challenge, so a request without credentials gets
     # a 401 with "WWW-Authenticate: Token" (session authentication has none, which means 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "config.throttle.TokenAuthentication",  # DRF's, with wrong tokens limited per address
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -219,6 +231,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    # Per user, or per address without credentials: rates in config.throttle (THROTTLE_RATES).
+    "DEFAULT_THROTTLE_CLASSES": ["config.throttle.ApiThrottle"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Wisselstroom API",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 
 from tests.factories import HouseholdFactory, UserFactory
 
@@ -14,6 +15,30 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _staff_second_factor(settings, monkeypatch):
+    """The admin asks staff for a second factor here too (as in production); a test that logs
+    staff in with ``force_login`` gets a session verified by a confirmed TOTP device of theirs,
+    as if they had typed its code (tests/accounts/test_two_factor.py logs in for real)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.ADMIN_REQUIRE_2FA = True
+    force_login = Client.force_login
+
+    def force_login_verified(self, user, backend=None):
+        force_login(self, user, backend)
+        if user.is_staff:
+            device, _ = TOTPDevice.objects.get_or_create(
+                user=user, name="test app", defaults={"confirmed": True}
+            )
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login_verified)
 
 
 @pytest.fixture

@@ -6,8 +6,10 @@ from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Consent, Invitation, LicenceStatus
+from tests.accounts.test_two_factor import code
 from tests.factories import PASSWORD, UserFactory
 
 CHANGELIST = reverse("admin:accounts_user_changelist")
@@ -32,9 +34,15 @@ def test_admin_log_in_refuses_a_resident_with_the_right_password(client, residen
 
 
 def test_admin_log_in_works_for_fleet_admins(client, fleet_admin):
+    app = TOTPDevice.objects.create(user=fleet_admin, name="phone", confirmed=True)
     response = client.post(
         reverse("admin:login") + "?next=/admin/",
-        {"username": "Fleet@example.org", "password": PASSWORD, "next": "/admin/"},
+        {
+            "username": "Fleet@example.org",
+            "password": PASSWORD,
+            "otp_token": code(app),  # the second factor: see test_two_factor
+            "next": "/admin/",
+        },
     )
 
     assert response.status_code == 302
