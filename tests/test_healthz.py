@@ -245,7 +245,7 @@ def test_an_unhealthy_probe_logs_one_warning_and_mails_nobody(
 
     settings.ADMINS = [("Fleet desk", "fleet@example.org")]
 
-    status, body = get(client)
+    status, _ = get(client)
 
     assert status == 503
     assert mail.outbox == []  # a probe every few seconds must not flood the admins
