@@ -28,7 +28,7 @@ from django_htmx.middleware import HtmxDetails
 from icalendar import Calendar, Event
 
 from accounts.models import User
-from sharing import pages_selectors, selectors, services
+from sharing import access, pages_selectors, selectors, services
 from sharing.forms import BookingForm, ChangeEndForm, apply_errors, as_local_input
 from sharing.models import Booking, BookingStatus, Hub
 
@@ -46,8 +46,13 @@ def _user(request: HttpRequest) -> User:
 
 
 def _booking(request: HttpRequest, pk: int) -> Booking:
-    """The booking if the resident's household (or a fleet admin) may see it; 404 otherwise."""
-    return selectors.booking_get_for_user(user=_user(request), pk=pk)
+    """The booking if the user may read it (their household's, or staff within their hubs)."""
+    return access.booking_get_for_user(user=_user(request), pk=pk)
+
+
+def _booking_rw(request: HttpRequest, pk: int) -> Booking:
+    """The booking if the user's household may change it; 404 or 403 otherwise."""
+    return access.booking_get_rw_for_user(user=_user(request), pk=pk)
 
 
 # --- Home ------------------------------------------------------------------------------------
@@ -253,13 +258,13 @@ def _book_post(request: HtmxHttpRequest) -> HttpResponse:
 # --- Booking detail, change end, cancel ------------------------------------------------------
 
 
-def _detail_context(booking: Booking, **extra: Any) -> dict[str, Any]:
+def _detail_context(booking: Booking, *, may_change: bool, **extra: Any) -> dict[str, Any]:
     now = timezone.now()
     context: dict[str, Any] = {
         "booking": booking,
         "card": pages_selectors.card(booking),
-        "can_cancel": booking.status in CANCELLABLE,
-        "can_change": booking.status in CHANGEABLE and booking.end > now,
+        "can_cancel": may_change and booking.status in CANCELLABLE,
+        "can_change": may_change and booking.status in CHANGEABLE and booking.end > now,
         "cancel_fee": services.cancel_fee(hub=booking.hub, start=booking.start, now=now),
     }
     if "end_form" not in extra:
@@ -274,14 +279,17 @@ def _detail_context(booking: Booking, **extra: Any) -> dict[str, Any]:
 @require_GET
 def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
     booking = _booking(request, pk)
-    return render(request, "sharing/booking_detail.html", _detail_context(booking))
+    may_change = access.booking_may_change(user=_user(request), booking=booking)
+    return render(
+        request, "sharing/booking_detail.html", _detail_context(booking, may_change=may_change)
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def booking_change_end(request: HttpRequest, pk: int) -> HttpResponse:
     """GET ``?end=`` shows the new end and price before confirming; POST changes it."""
-    booking = _booking(request, pk)
+    booking = _booking_rw(request, pk)
     if booking.status not in CHANGEABLE:
         messages.error(request, _("This booking can no longer be changed."))
         return redirect("sharing:booking-detail", pk=pk)
@@ -321,7 +329,7 @@ def booking_change_end(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """GET shows what cancelling costs (the policy's fee or none); POST cancels."""
-    booking = _booking(request, pk)
+    booking = _booking_rw(request, pk)
     if request.method == "GET":
         if booking.status not in CANCELLABLE:
             messages.error(request, _("Only a booking that has not started can be cancelled."))
