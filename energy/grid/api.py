@@ -22,6 +22,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from energy.grid import selectors, services
@@ -75,9 +76,23 @@ class IsAggregator(BasePermission):
         return isinstance(request.user, Aggregator)
 
 
+class AggregatorThrottle(SimpleRateThrottle):
+    """Per aggregator, apart from residents (an aggregator's id is no user's id)."""
+
+    rate = "600/min"
+    scope = "aggregator"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        user = request.user
+        if not isinstance(user, Aggregator):
+            return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        return self.cache_format % {"scope": self.scope, "ident": user.pk}
+
+
 class AggregatorView(APIView):
     authentication_classes = [AggregatorTokenAuthentication]
     permission_classes = [IsAggregator]
+    throttle_classes = [AggregatorThrottle]
 
     @property
     def aggregator(self) -> Aggregator:
@@ -277,7 +292,7 @@ class HubOffersView(AggregatorView):
                 ],
             )
         except Rejected as rejected:
-            raise exceptions.ValidationError({"detail": rejected.reason}) from None
+            return Response({"detail": rejected.reason}, status=status.HTTP_400_BAD_REQUEST)
         return Response(GridOfferSerializer(offers, many=True).data, status=status.HTTP_201_CREATED)
 
 

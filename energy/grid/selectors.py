@@ -31,6 +31,7 @@ from energy.selectors import current_run, local_day_bounds
 from sharing.models import Hub
 
 ISP = timedelta(minutes=15)
+UNPLANNED_MARGIN = timedelta(minutes=1)
 Buyer = GridOperator | Aggregator
 
 
@@ -140,9 +141,11 @@ def flex_free(*, hub: Hub, baseline: Baseline, now: datetime) -> tuple[list[int]
     index = {s: i for i, s in enumerate(baseline.starts)}
     holding = Q(offer__status=GridOfferStatus.OPEN, offer__expires_at__gt=now)
     if baseline.run is not None:
+        # The run's scenario is read just before the run is recorded: an order accepted
+        # shortly before may not be in it, so it keeps holding (offering less is safe).
         holding |= Q(
             offer__status=GridOfferStatus.ORDERED,
-            offer__order__accepted_at__gte=baseline.run.created_at,
+            offer__order__accepted_at__gte=baseline.run.created_at - UNPLANNED_MARGIN,
         )
     held = GridOfferSlot.objects.filter(
         holding,

@@ -146,18 +146,20 @@ def prognoses_prepare(
             wait = operator.min_prognosis_interval_seconds - (now - last_sent).total_seconds()
             if wait > 0:
                 return drafts, wait
-        with transaction.atomic():
-            revision = (previous.revision if previous else 0) + 1
-            record = DPrognosis.objects.create(
-                hub=hub,
-                operator=operator,
-                period=period,
-                revision=revision,
-                message_id=uuid.uuid4(),
-                run=baseline.run,
-                day_start=baseline.starts[0],
-                isp_power_w=powers,
-            )
+        try:
+            with transaction.atomic():
+                record = DPrognosis.objects.create(
+                    hub=hub,
+                    operator=operator,
+                    period=period,
+                    revision=(previous.revision if previous else 0) + 1,
+                    message_id=uuid.uuid4(),
+                    run=baseline.run,
+                    day_start=baseline.starts[0],
+                    isp_power_w=powers,
+                )
+        except IntegrityError:  # a concurrent run took this revision: it sends the day
+            continue
         drafts.append(PrognosisDraft(record, congestion_point(site), hub.time_zone))
     return drafts, 0.0
 
@@ -396,6 +398,10 @@ def flex_order_accept(
                 .filter(message_id=offer_id, **{buyer_field: buyer})
                 .first()
             )
+            # A copy of this order sent at the same time may have committed while we waited.
+            again = _already(order_id, fingerprint, buyer_field, buyer)
+            if again is not None:
+                return OrderOutcome(again, False)
             if offer is None:
                 raise Rejected("Unknown Reference")
             slots = _order_slots(offer, isps, price_eur, period, congestion_point_id,
