@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -36,7 +37,7 @@ def test_two_copies_at_once_are_one_order_and_two_equal_answers(monkeypatch):
     )
     message_id = str(uuid.uuid4())
     start = threading.Barrier(4)
-    answers: list[object] = []
+    answers: list[tuple[Any, ...]] = []
 
     def deliver(same: bool) -> None:
         start.wait()
