@@ -102,3 +102,12 @@ def test_beat_keeps_its_schedule_file_where_it_may_write():
     beat = _compose()["services"]["beat"]["command"]
 
     assert "--schedule /tmp/celerybeat-schedule" in beat
+
+
+def test_the_image_installs_the_production_lock_only_and_copies_no_venv():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    ignored = (ROOT / ".dockerignore").read_text().splitlines()
+
+    assert "pip install --no-cache-dir -r requirements.lock" in dockerfile
+    assert "requirements-dev.lock" not in dockerfile
+    assert {".venv", ".git", "tests", "db.sqlite3"} <= set(ignored)
