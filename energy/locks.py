@@ -38,10 +38,22 @@ _DELETE = (
 )
 
 
+# A Redis that does not answer (a dropped packet, a hung server) must fail a lock call in
+# seconds, as the cache does (config.cache), not hold a worker or a request for the operating
+# system's minutes-long TCP default. Every call here is one short command.
+SOCKET_TIMEOUT_SECONDS = 2
+
+
 @cache
 def _redis() -> redis.Redis | None:
     url = getattr(settings, "REDIS_URL", None)
-    return redis.Redis.from_url(url) if url else None
+    if not url:
+        return None
+    return redis.Redis.from_url(
+        url,
+        socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
+        socket_timeout=SOCKET_TIMEOUT_SECONDS,
+    )
 
 
 def _key(hub_id: int, what: str) -> str:
