@@ -67,6 +67,7 @@ def logging_config(*, level: str, ocpp_level: str, log_format: str) -> dict[str,
             # the ocpp library logs every message it sends and receives at INFO
             "ocpp": {"level": ocpp_level},
             # Celery logs a task that failed for good (retries exhausted, or not retried) here.
-            "celery.app.trace": {"handlers": ["mail_admins"], "level": "INFO"},
+            # No level of its own: LOG_LEVEL still decides which of its lines are printed.
+            "celery.app.trace": {"handlers": ["mail_admins"]},
         },
     }

@@ -215,3 +215,14 @@ def test_sentry_gets_errors_from_requests_and_tasks(fake_sentry):
     assert "view boom" in sent
     assert "task boom for sentry" in sent
     assert "alice@example.org" not in sent
+
+
+def test_log_level_applies_to_celery_task_lines_too():
+    result = django_python(
+        "import logging; logging.getLogger('celery.app.trace').info('Task x succeeded')\n"
+        "logging.getLogger('celery.app.trace').warning('Task y retry')",
+        LOG_LEVEL="WARNING",
+    )
+
+    assert "Task x succeeded" not in result.stderr
+    assert "Task y retry" in result.stderr
