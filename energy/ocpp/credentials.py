@@ -16,8 +16,11 @@ messages share. :class:`PasswordChecks` therefore:
 
 An unknown id still costs a hash (the service computes one), and neither the rate limit nor the
 sharing depends on whether the id exists, so timing does not reveal which ids do.
-A password changed within ``ttl`` of a successful connection still admits the old one until then;
-a charger that is connected stays connected after a change anyway.
+A remembered check is tied to the version of the charger's stored hash
+(:func:`~energy.services.chargers.charger_password_version`, one indexed read, no hashing): once
+the password is changed (in the admin or with ``set_charger_password``, from any process) the
+old one is checked afresh at the next handshake, and refused. A charger that is connected stays
+connected after a change.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from asgiref.sync import sync_to_async
 from django.db import connections
 
 from energy.services import chargers
@@ -106,31 +110,38 @@ class VerifiedPasswords:
     def __init__(self, *, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl, self._clock = ttl, clock
         self._key = secrets.token_bytes(32)
-        self._entries: dict[str, tuple[bytes, float]] = {}
+        self._entries: dict[str, tuple[bytes, float, str]] = {}
 
     def digest(self, password: str) -> bytes:
         return hmac.new(
             self._key, password.encode("utf-8", "surrogatepass"), hashlib.sha256
         ).digest()
 
-    def known(self, ocpp_id: str, digest: bytes) -> bool:
+    def known(self, ocpp_id: str, digest: bytes) -> str | None:
+        """The password version the digest was checked under, if it is remembered."""
         entry = self._entries.get(ocpp_id)
         if entry is None or entry[1] <= self._clock():
-            return False
-        return hmac.compare_digest(entry[0], digest)
+            return None
+        return entry[2] if hmac.compare_digest(entry[0], digest) else None
 
-    def remember(self, ocpp_id: str, digest: bytes) -> None:
+    def remember(self, ocpp_id: str, digest: bytes, version: str) -> None:
         now = self._clock()
         if len(self._entries) >= MAX_ADDRESSES:
             self._entries = {k: v for k, v in self._entries.items() if v[1] > now}
-        self._entries[ocpp_id] = (digest, now + self.ttl)
+        self._entries[ocpp_id] = (digest, now + self.ttl, version)
+
+    def forget(self, ocpp_id: str) -> None:
+        self._entries.pop(ocpp_id, None)
 
 
-def _check_in_pool(ocpp_id: str, password: str) -> bool:
+def _check_in_pool(ocpp_id: str, password: str) -> tuple[bool, str]:
     """One check on a pool thread, with a database connection of its own, closed afterwards
-    (a check is a rare, slow event; an idle connection per pool thread is not worth keeping)."""
+    (a check is a rare, slow event; an idle connection per pool thread is not worth keeping).
+    Returns whether it passed and the password version it was checked against (read first: a
+    change in between makes the next handshake check again, never the reverse)."""
     try:
-        return chargers.charger_credentials_valid(ocpp_id=ocpp_id, password=password)
+        version = chargers.charger_password_version(ocpp_id=ocpp_id)
+        return chargers.charger_credentials_valid(ocpp_id=ocpp_id, password=password), version
     finally:
         connections.close_all()
 
@@ -168,12 +179,16 @@ class PasswordChecks:
         self._pool = ThreadPoolExecutor(
             max_workers=workers, thread_name_prefix="ocpp-password", initializer=_yield_the_cpu
         )
-        self._running: dict[tuple[str, bytes], asyncio.Future[bool]] = {}
+        self._running: dict[tuple[str, bytes], asyncio.Future[tuple[bool, str]]] = {}
 
     async def check(self, *, ocpp_id: str, password: str, address: str) -> Verdict:
         digest = self.verified.digest(password)
-        if self.verified.known(ocpp_id, digest):
-            return Verdict.VALID
+        remembered = self.verified.known(ocpp_id, digest)
+        if remembered is not None:
+            current = await sync_to_async(chargers.charger_password_version)(ocpp_id=ocpp_id)
+            if hmac.compare_digest(current, remembered):
+                return Verdict.VALID
+            self.verified.forget(ocpp_id)  # changed since: check this password afresh
         key = (ocpp_id, digest)
         running = self._running.get(key)
         if running is None:
@@ -186,13 +201,14 @@ class PasswordChecks:
             self._running[key] = running
             running.add_done_callback(lambda _: self._running.pop(key, None))
             # Only the handshake that started the hash pays for it (or is paid back).
-            valid = await asyncio.shield(running)
+            valid, version = await asyncio.shield(running)
             if valid:
                 self.limiter.give_back(address)
-                self.verified.remember(ocpp_id, digest)
+                self.verified.remember(ocpp_id, digest, version)
             return Verdict.VALID if valid else Verdict.INVALID
         # shield: one handshake timing out must not cancel the hash the others wait for
-        return Verdict.VALID if await asyncio.shield(running) else Verdict.INVALID
+        valid, _version = await asyncio.shield(running)
+        return Verdict.VALID if valid else Verdict.INVALID
 
     def close(self) -> None:
         # A hash already running finishes and closes its own database connection.

@@ -7,6 +7,7 @@ Everything here is synchronous ORM code; the OCPP server (``energy.ocpp``) calls
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -59,6 +60,18 @@ def charger_credentials_valid(*, ocpp_id: str, password: str) -> bool:
     if not encoded:
         return False
     return check_password(password, encoded)
+
+
+def charger_password_version(*, ocpp_id: str) -> str:
+    """A short digest of the charger's stored password hash ("" for no such charger or no
+    password): it changes whenever the password is set, so a password remembered as checked
+    under one version is not taken for granted under the next (one indexed read, no hashing)."""
+    encoded = (
+        Charger.objects.filter(ocpp_id=ocpp_id).values_list("auth_password_hash", flat=True).first()
+    )
+    if not encoded:
+        return ""
+    return hashlib.sha256(encoded.encode()).hexdigest()[:16]
 
 
 def charger_password_validate(password: str) -> None:
