@@ -28,9 +28,17 @@ V2G_WEIGHT = 0.25
 
 
 def assign(
-    scn: Scenario, arr: Arrays, policy: str = "cost", banned: frozenset[str] = frozenset()
+    scn: Scenario,
+    arr: Arrays,
+    policy: str = "cost",
+    banned: frozenset[str] = frozenset(),
+    prefer: dict[str, str] | None = None,
 ) -> dict[str, str | None]:
-    """Return booking id -> vehicle id or None; bound bookings keep their car (rule 1)."""
+    """Return booking id -> vehicle id or None; bound bookings keep their car (rule 1).
+
+    `prefer` (a re-plan warm from the previous plan): a free booking takes its preferred car
+    whenever that car is still feasible for it (same checks as any other), else the policy's.
+    """
     n, h = arr.n, arr.h
     nv = len(scn.vehicles)
     idx = scn.vehicle_index()
@@ -101,6 +109,10 @@ def assign(
                 + 1e-6 * np.arange(nv)
             )
             ranked = list(cand[np.argsort(cost[cand], kind="stable")])
+        wanted = (prefer or {}).get(b.id)
+        if wanted is not None and wanted in idx:
+            first = [r for r in ranked if int(r) == idx[wanted]]
+            ranked = first + [r for r in ranked if int(r) != idx[wanted]]
         chosen: int | None = None
         for raw in ranked:
             ci = int(raw)

@@ -113,8 +113,11 @@ def improve(
     *,
     deadline: float,
     with_duals: bool = False,
+    focus: set[str] | None = None,
 ) -> tuple[dict[str, str | None], str]:
     """A better assignment by local search (or the same one) and a one-line account.
+
+    `focus` (a warm re-plan): only moves of these bookings, and swaps involving one of them.
 
     `with_duals`: solve the fixed LP once more with GLOP for the grid rows' duals (the marginal
     price where the import limit binds); worth it on small LPs where the grid binds often.
@@ -134,6 +137,7 @@ def improve(
             dual = res.grid_dual
     s = _Search(scn, arr, assignment, grid_prices(arr, power, dual), deadline)
     free = [b for b in scn.bookings if b.vehicle is None]
+    movable = free if focus is None else [b for b in free if b.id in focus]
     shared = [i for i, v in enumerate(s.vs) if v.kind == "shared"]
     h = arr.h
     spread = float(np.percentile(arr.imp, 90) - np.percentile(arr.imp, 10)) if arr.n > 1 else 0.0
@@ -151,7 +155,7 @@ def improve(
     targets = TARGETS
     for _round in range(50):
         cands: list[tuple[float, str, str, int]] = []  # (estimate, kind, booking, vehicle)
-        for b in free:
+        for b in movable:
             cur = s.assignment[b.id]
             base = estimate(b, s.idx[cur]) if cur is not None else scn.unserved_penalty_eur
             for i in shared:
@@ -175,6 +179,8 @@ def improve(
             for c in served[x + 1 :]:
                 if c.start_slot >= b.end_slot:
                     break
+                if focus is not None and b.id not in focus and c.id not in focus:
+                    continue
                 if s.assignment[b.id] != s.assignment[c.id]:
                     u, v = s.idx[str(s.assignment[b.id])], s.idx[str(s.assignment[c.id])]
                     est = estimate(b, v) + estimate(c, u) - estimate(b, u) - estimate(c, v)

@@ -106,6 +106,7 @@ class _Run:
     stages: list[StageTime] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     flex_note: str = ""
+    warm: dict[str, str] | None = None  # booking id -> the previous plan's car
 
     def left(self) -> float:
         return self.stop_at - time.perf_counter()
@@ -135,6 +136,7 @@ def solve(
     bound_time_limit: float | None = None,
     solver: str = "highs",
     likely_stay_share: float | None = None,
+    warm: dict[str, str] | None = None,
 ) -> Plan:
     """A checked plan within `time_limit` seconds of wall clock, everything included.
 
@@ -148,6 +150,10 @@ def solve(
     Private cars are planned to be charged by their likely departure as well (a softer target
     than rule 6's, see `core.LIKELY_STAY_SHARE`): `likely_stay_share` sets it, as a share of
     the declared stay, for the cars whose `likely_departure_slot` is not given (1: off).
+
+    `warm` (a re-plan, rolling horizon): the previous plan's car per booking. Each booking
+    keeps it where it is still feasible, and the local search only moves the others (new
+    bookings, or those whose car no longer fits); the LP stages run as in a cold solve.
     """
     t0 = time.perf_counter()
     if likely_stay_share is not None:
@@ -157,6 +163,7 @@ def solve(
     reserve = min(0.1 * time_limit, 0.05 + 4e-6 * cells)
     arr = Arrays.of(scn)
     run = _Run(scn, arr, _Best(scn), t0 + time_limit - reserve, solver, threading.Event())
+    run.warm = dict(warm) if warm is not None else None
     worker = threading.Thread(target=_stages, args=(run,), name="dispatch", daemon=True)
     worker.start()
     worker.join(timeout=max(0.0, run.stop_at - time.perf_counter()))
@@ -232,7 +239,15 @@ def _stages(run: _Run) -> None:
 def _stages_inner(run: _Run) -> None:
     scn, arr = run.scn, run.arr
     began = time.perf_counter()
-    assignment = assign(scn, arr, policy="cost")
+    assignment = assign(scn, arr, policy="cost", prefer=run.warm)
+    focus: set[str] | None = None
+    if run.warm is not None:
+        free = [b.id for b in scn.bookings if b.vehicle is None]
+        focus = {bid for bid in free if run.warm.get(bid) != assignment[bid]}
+        run.notes.append(
+            f"warm start: {len(free) - len(focus)} of {len(free)} booking(s) kept the "
+            "previous plan's car"
+        )
     for b in scn.bookings:
         if assignment[b.id] is None:
             run.notes.append(
@@ -266,7 +281,9 @@ def _stages_inner(run: _Run) -> None:
     t_search = time.perf_counter()
     # with flexibility, the LP with flexibility after the search needs its share of the time
     budget = (0.4 if staged else SEARCH_SHARE) * run.left() - (t_search - began)
-    if budget > 0.3:
+    if focus is not None and not focus:
+        run.stage("local search", t_search, "warm: every booking kept its car")
+    elif budget > 0.3:
         try:
             better, info = improve(
                 scn,
@@ -275,6 +292,7 @@ def _stages_inner(run: _Run) -> None:
                 plan,
                 deadline=t_search + budget,
                 with_duals=len(scn.vehicles) * scn.slots <= STAGED_CELLS,
+                focus=focus,
             )
         except Exception as exc:
             better, info = assignment, f"local search failed ({exc!r}); kept the first plan"

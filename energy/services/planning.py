@@ -42,8 +42,23 @@ def _dec(value: float) -> Decimal:
     return Decimal(repr(round(value, 3))).quantize(D3)
 
 
-def _default_solver(scenario: Scenario, time_limit: float) -> Plan:
-    return solve(scenario, time_limit=time_limit)
+def _default_solver(
+    scenario: Scenario, time_limit: float, warm: dict[str, str] | None = None
+) -> Plan:
+    return solve(scenario, time_limit=time_limit, warm=warm)
+
+
+def _warm_assignment(hub: Hub, built: BuiltScenario) -> dict[str, str] | None:
+    """The current plan's car per booking, in the new scenario's ids (None: no plan yet)."""
+    current = DispatchRun.objects.filter(hub=hub, is_current=True).only("pk").first()
+    if current is None:
+        return None
+    booking_ids = {pk: key for key, pk in built.bookings.items()}
+    vehicle_ids = {pk: key for key, pk in built.vehicles.items()}
+    rows = PlanAssignment.objects.filter(
+        run=current, booking_id__in=booking_ids, vehicle_id__isnull=False
+    ).values_list("booking_id", "vehicle_id")
+    return {booking_ids[b]: vehicle_ids[v] for b, v in rows if v in vehicle_ids}
 
 
 def hub_plan(
@@ -83,7 +98,11 @@ def hub_plan(
     try:
         # what is left of the deadline after loading (saving the plan is a few COPYs)
         left = float(settings.DISPATCH_TIME_LIMIT_SECONDS) - (time.perf_counter() - began)
-        plan = (solver or _default_solver)(scenario, max(1.0, left))
+        if solver is None:  # warm from the current plan (rolling horizon)
+            warm = _warm_assignment(hub, built)
+            plan = _default_solver(scenario, max(1.0, left), warm)
+        else:
+            plan = solver(scenario, max(1.0, left))
     except Exception as exc:  # the solver is third-party C++: any failure keeps the old plan
         logger.exception("dispatch solver crashed for hub %s", hub.slug)
         # The safe plan: charge as early as the grid allows, never discharge, no flexibility.

@@ -261,8 +261,8 @@ def test_with_flexibility_the_local_search_keeps_what_it_finds(monkeypatch) -> N
     # the first assignment puts the trip on the nearly empty car (it must charge at 0.50)
     real_assign = solver_module.assign
 
-    def poor(scn_: Any, arr: Any, policy: str = "cost") -> dict[str, str | None]:
-        out = real_assign(scn_, arr, policy=policy)
+    def poor(scn_: Any, arr: Any, policy: str = "cost", **kw: Any) -> dict[str, str | None]:
+        out = real_assign(scn_, arr, policy=policy, **kw)
         out["trip"] = "low"
         return out
 

@@ -306,3 +306,21 @@ def test_a_grid_band_no_plan_can_keep_is_planned_and_staff_are_told(
         fed_kwh = -sum(min(0.0, p) for p in plan.power_kw[v.id]) * 0.25 / v.discharge_efficiency
         assert fed_kwh == pytest.approx(v.initial_soc_kwh - v.min_soc_kwh, abs=0.5)
     assert any("Grid band cannot be kept" in m.subject for m in mail.outbox)
+
+
+def test_a_replan_starts_warm_from_the_current_plan(hub, resident, frozen):
+    """Rolling horizon: the next plan starts from the current plan's cars; a new booking is
+    the only one the local search moves."""
+    first_trip = _book(resident, hub, datetime(2026, 6, 10, 14, 0, tzinfo=AMS), 2, 120)
+    cold = hub_plan(hub=hub, trigger="test", slots=96)
+    assert cold.status == RunStatus.SUCCEEDED
+    assert not any(n.startswith("warm start") for n in cold.plan["summary"]["notes"])
+    _book(resident, hub, datetime(2026, 6, 10, 18, 0, tzinfo=AMS), 2, 80)
+    warm = hub_plan(hub=hub, trigger="test", slots=96)
+    assert warm.status == RunStatus.SUCCEEDED
+    assert (
+        "warm start: 1 of 2 booking(s) kept the previous plan's car"
+        in (warm.plan["summary"]["notes"])
+    )
+    kept = PlanAssignment.objects.get(run=warm, booking=first_trip).vehicle
+    assert kept == PlanAssignment.objects.get(run=cold, booking=first_trip).vehicle
