@@ -4,7 +4,7 @@ signed messages between the library's DSO roles and our AGR service."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -37,18 +37,30 @@ from energy.models import (
 )
 from energy.scenario import floor_to_slot
 from energy.services.planning import hub_plan
+from energy.services.replan import replans_paused
 from energy.tasks import send_d_prognoses
+from sharing.services.bookings import booking_create
 from tests.energy.conftest import make_hub
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def planned_hub(grid, settings):
+def planned_hub(grid, settings, resident):
     settings.DISPATCH_TIME_LIMIT_SECONDS = 8
     settings.DISPATCH_DEBOUNCE_SECONDS = 0
     hub = make_hub(cars=2)
     Site.objects.filter(hub=hub).update(grid_operator=grid.operator)
+    # Alice's promise: 150 km tomorrow morning, which every plan must keep.
+    morning = datetime.combine(tomorrow(hub), time(7), tzinfo=hub.tz)
+    with replans_paused():
+        booking_create(
+            resident=resident,
+            hub=hub,
+            start=morning,
+            end=morning + timedelta(hours=2),
+            promised_range_km=150,
+        )
     start = floor_to_slot(timezone.now())
     FlexPriceSlot.objects.bulk_create(
         FlexPriceSlot(
@@ -152,6 +164,9 @@ def test_request_offer_order_replan_keeps_the_band_and_every_promise(grid, plann
             (baseline + isp.power) / 1000, abs=1e-3
         )
     assert check_plan(scenario, parse_plan(replanned.plan, scenario)).valid
+    (booking,) = scenario.bookings
+    assert booking.promised_range_km == 150
+    assert replanned.plan["assignments"][booking.id] is not None  # Alice still gets a car
 
     # The DSO retries the same order: answered again, applied once, no new plan.
     runs = DispatchRun.objects.filter(hub=hub).count()
