@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from sharing import views
+from sharing import resident_views, views
 
 app_name = "sharing"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -13,4 +13,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("bookings/<int:pk>/change-end/", views.booking_change_end, name="booking-change-end"),
     path("bookings/<int:pk>/cancel/", views.booking_cancel, name="booking-cancel"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar"),
+    path("calendar/renew/", resident_views.calendar_renew, name="calendar-renew"),
+    path("statement/", resident_views.statement, name="statement"),
 ]
