@@ -17,6 +17,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from sharing.models import Booking
@@ -49,5 +50,7 @@ def booking_get_rw_for_user(*, user: User, pk: int) -> Booking:
     they may read but not change it."""
     booking = booking_get_for_user(user=user, pk=pk)
     if not booking_may_change(user=user, booking=booking):
-        raise PermissionDenied("Only the booking's household can change it here.")
+        raise PermissionDenied(
+            _("Only the booking's household can change it here; staff use the admin.")
+        )
     return booking

@@ -154,3 +154,14 @@ def test_an_unreachable_redis_lifts_the_limits(settings, rates, client, signup_d
     wrong = {**signup_data, "invitation_code": "ABCD-EFGH-JKLM"}
     for _ in range(5):
         assert client.post(reverse("accounts:signup"), wrong).status_code == 400
+
+
+def test_the_pause_is_explained_in_dutch_too(client, rates, signup_data):
+    wrong = {**signup_data, "invitation_code": "ABCD-EFGH-JKLM"}
+    for _ in range(3):
+        client.post(reverse("accounts:signup"), wrong, HTTP_ACCEPT_LANGUAGE="nl")
+    response = client.post(reverse("accounts:signup"), wrong, HTTP_ACCEPT_LANGUAGE="nl")
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "Te veel pogingen" in html
+    assert "Probeer het over" in html and "minuten opnieuw" in html
