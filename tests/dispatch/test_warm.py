@@ -66,3 +66,17 @@ def test_a_warm_replan_with_nothing_new_skips_the_local_search() -> None:
     search = [s for s in again.report.stages if s.stage == "local search"]
     assert [s.outcome for s in search] == ["warm: every booking kept its car"]
     assert again.assignments == first.assignments
+
+
+@pytest.mark.skipif(
+    not __import__("energy.dispatch.bench", fromlist=["data_available"]).data_available(),
+    reason="shared data (../shared/data) not found",
+)
+def test_the_benchmark_measures_a_warm_replan_on_real_data() -> None:
+    from energy.dispatch.bench import measure_warm
+
+    row = measure_warm("s100", time_limit=4.0)
+    assert row["valid"]
+    assert row["cold_s"] > 0 and row["warm_s"] > 0
+    # no wall-clock target here (a shared machine): only that both plans are comparable
+    assert row["warm_score"] <= row["cold_score"] + max(0.5, 0.02 * abs(row["cold_score"]))

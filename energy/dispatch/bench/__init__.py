@@ -34,18 +34,22 @@ from .data import (
     slot_instants,
 )
 from .run import HEADER, format_row, measure, run_case
+from .warm import WARM_HEADER, format_warm, measure_warm
 
 __all__ = [
     "CASES",
     "HEADER",
     "TIME_LIMITS",
     "TZ",
+    "WARM_HEADER",
     "Case",
     "base_load",
     "build",
     "data_available",
     "format_row",
+    "format_warm",
     "measure",
+    "measure_warm",
     "prices",
     "pv_per_kwp",
     "run_case",
