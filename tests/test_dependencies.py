@@ -34,7 +34,9 @@ def _lock(name: str) -> dict[str, str]:
 
 def _declared(section: str) -> list[str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return project["dependencies"] if section == "main" else project["optional-dependencies"][section]
+    return (
+        project["dependencies"] if section == "main" else project["optional-dependencies"][section]
+    )
 
 
 def _check_pinned(requirements: list[str], lock: dict[str, str], lock_name: str) -> None:
