@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from energy.dispatch import check_plan, parse_scenario, solve
+from energy.dispatch import bench, check_plan, parse_scenario, solve
 from energy.dispatch.assign import assign
 from energy.dispatch.core import Arrays
 from tests.dispatch.factories import booking, scenario, vehicle
@@ -68,14 +68,9 @@ def test_a_warm_replan_with_nothing_new_skips_the_local_search() -> None:
     assert again.assignments == first.assignments
 
 
-@pytest.mark.skipif(
-    not __import__("energy.dispatch.bench", fromlist=["data_available"]).data_available(),
-    reason="shared data (../shared/data) not found",
-)
+@pytest.mark.skipif(not bench.data_available(), reason="shared data (../shared/data) not found")
 def test_the_benchmark_measures_a_warm_replan_on_real_data() -> None:
-    from energy.dispatch.bench import measure_warm
-
-    row = measure_warm("s100", time_limit=4.0)
+    row = bench.measure_warm("s100", time_limit=4.0)
     assert row["valid"]
     assert row["cold_s"] > 0 and row["warm_s"] > 0
     # no wall-clock target here (a shared machine): only that both plans are comparable
