@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from tests.factories import HouseholdFactory, UserFactory
 
@@ -15,6 +16,14 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A request in Dutch leaves Dutch active in this thread (LocaleMiddleware activates, nothing
+    deactivates outside a real server): later tests' mails would come out in Dutch."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
