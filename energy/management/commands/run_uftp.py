@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from config.env import env_str
 from energy.grid.keys import identity
 from energy.grid.uftp import PATH, HubAgrService
 
@@ -33,6 +34,13 @@ class Command(BaseCommand):
             me = identity()
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc), returncode=2) from None
+        # The library logs every message in full at INFO: only on request (UFTP_LOG_LEVEL=INFO).
+        level = env_str("UFTP_LOG_LEVEL", "WARNING").upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise CommandError(
+                f"UFTP_LOG_LEVEL {level!r}: DEBUG, INFO, WARNING or ERROR", returncode=2
+            )
+        logging.getLogger("shapeshifter-uftp").setLevel(level)
         logger.info("UFTP aggregator %s on http://%s:%s%s", me.sender_domain, host, port, PATH)
         service = HubAgrService(identity=me, host=host, port=port)
         try:
