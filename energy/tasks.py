@@ -9,9 +9,17 @@ from pathlib import Path
 from celery import Task, shared_task
 from celery.exceptions import MaxRetriesExceededError, SoftTimeLimitExceeded
 from django.conf import settings
+from django.core.mail import mail_admins
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from config.mail import (
+    MAIL_MAX_RETRIES,
+    MAIL_RETRY_BACKOFF,
+    MAIL_RETRY_BACKOFF_MAX,
+    TRANSIENT_MAIL_ERRORS,
+    permanent_refusals_not_retried,
+)
 from energy import locks
 from energy.models import DispatchRun
 from energy.services.replan import SCHEDULED, plan_hub_guarded, runs_fail_lost
@@ -120,3 +128,18 @@ def import_prices_from_inbox() -> int:
         (inbox / target).mkdir(exist_ok=True)
         path.rename(inbox / target / path.name)
     return imported
+
+
+@shared_task(
+    autoretry_for=TRANSIENT_MAIL_ERRORS,
+    max_retries=MAIL_MAX_RETRIES,
+    retry_backoff=MAIL_RETRY_BACKOFF,
+    retry_backoff_max=MAIL_RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    soft_time_limit=30,
+    time_limit=60,
+)
+def mail_admins_retried(subject: str, message: str) -> None:
+    """A failure the admins must hear about (a failed dispatch run), retried like resident mail."""
+    with permanent_refusals_not_retried():
+        mail_admins(subject, message)

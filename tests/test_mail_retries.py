@@ -97,10 +97,26 @@ def test_the_password_reset_is_retried_instead_of_logged_and_dropped(flaky, resi
     assert [m.to for m in mail.outbox] == [["alice@example.org"]]
 
 
+def test_the_admins_mail_about_a_failed_dispatch_run_is_retried(flaky, settings):
+    from energy import tasks as energy_tasks
+
+    settings.ADMINS = [("Ops", "ops@example.org")]
+    flaky.fail(2)
+
+    result = energy_tasks.mail_admins_retried.delay("Dispatch failed for hub 1", "Run 7: ...")
+
+    assert result.successful()
+    assert flaky.attempts == 3
+    assert [m.to for m in mail.outbox] == [["ops@example.org"]]
+
+
 def test_retries_wait_less_than_the_visibility_timeout(settings):
     """A countdown beyond it would make Redis hand the waiting message out again (two mails)."""
     visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    from energy import tasks as energy_tasks
+
     for task in (
+        energy_tasks.mail_admins_retried,
         sharing_tasks.send_booking_mail,
         account_tasks.send_email_confirmation,
         account_tasks.send_password_reset,

@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import mail_admins
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from config.outage import on_commit_despite_redis
 from energy.departures import likely_departure_slots
 from energy.dispatch import Plan, Scenario, baseline_plan, check_plan, parse_scenario, solve
 from energy.dispatch.core import with_likely_departures
@@ -163,7 +163,12 @@ def _tell_unkept_band(hub: Hub, run: DispatchRun, scenario: Scenario, plan: Plan
         "everywhere else and every booking's promise; review the capacity limit or order."
     )
     subject = f"Grid band cannot be kept at hub {hub.name}"
-    transaction.on_commit(lambda: mail_admins(subject, message, fail_silently=True))
+    from energy.tasks import mail_admins_retried  # the tasks import the services
+
+    on_commit_despite_redis(
+        lambda: mail_admins_retried.delay(subject, message),
+        what=f"the admins' mail about the unkept grid band of hub {hub.slug}",
+    )
 
 
 def _fail(run: DispatchRun, status: str, error: str) -> DispatchRun:
@@ -172,12 +177,15 @@ def _fail(run: DispatchRun, status: str, error: str) -> DispatchRun:
     run.finished_at = timezone.now()
     run.save()
     logger.error("dispatch run %s for hub %s: %s", run.pk, run.hub_id, error)
-    transaction.on_commit(
-        lambda: mail_admins(
+    from energy.tasks import mail_admins_retried  # the tasks import the services
+
+    # As a task with retries: mail_admins(fail_silently=True) dropped it on a mail hiccup.
+    on_commit_despite_redis(
+        lambda: mail_admins_retried.delay(
             f"Dispatch failed for hub {run.hub_id}",
             f"Run {run.pk}: {error}\nThe hub keeps its last valid plan.",
-            fail_silently=True,
-        )
+        ),
+        what=f"the admins' mail about failed dispatch run {run.pk}",
     )
     return run
 
