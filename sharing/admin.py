@@ -40,6 +40,7 @@ from sharing.models import (
     Booking,
     BookingStatus,
     BookingVehicleChange,
+    DamageReport,
     FairUseOverride,
     Hub,
     MaintenanceBlock,
@@ -586,6 +587,28 @@ class TripAdmin(HubScopedAdmin):
     list_select_related = ["booking__hub", "vehicle"]
     search_fields = ["vehicle__plate", "booking__resident__email"]
     readonly_fields = ["booking", "vehicle"]
+
+
+@admin.register(DamageReport)
+class DamageReportAdmin(HubScopedAdmin):
+    """Damage residents reported at pick-up or return; the photo opens from the list."""
+
+    list_display = ["created_at", "vehicle", "booking", "reported_by", "description", "photo_link"]
+    list_select_related = ["vehicle", "booking", "reported_by"]
+    list_filter = [("booking__hub", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["vehicle__plate", "description"]
+    readonly_fields = ["booking", "vehicle", "reported_by", "created_at", "photo_link"]
+    fields = ["booking", "vehicle", "reported_by", "created_at", "description", "photo_link"]
+
+    @admin.display(description=_("photo"))
+    def photo_link(self, obj: DamageReport) -> str:
+        if not obj.photo:
+            return "-"
+        url = reverse("sharing:damage-photo", args=[obj.pk])
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("open"))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # residents report damage at pick-up and return
 
 
 @admin.register(MaintenanceBlock)

@@ -15,7 +15,7 @@ from django.db.models import Model, QuerySet
 from django.forms import ModelChoiceField
 from django.http import Http404, HttpRequest
 
-from sharing.models import Bay, Booking, Hub, MaintenanceBlock, Trip, Vehicle
+from sharing.models import Bay, Booking, DamageReport, Hub, MaintenanceBlock, Trip, Vehicle
 
 HUB_PATHS: dict[type[Model], str] = {
     Hub: "pk",
@@ -24,6 +24,7 @@ HUB_PATHS: dict[type[Model], str] = {
     Booking: "hub",
     Trip: "booking__hub",
     MaintenanceBlock: "vehicle__hub",
+    DamageReport: "booking__hub",
 }
 
 

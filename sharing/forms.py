@@ -162,3 +162,50 @@ class ChangeEndForm(forms.Form):
         if errors.get("end"):
             raise ValidationError(errors["end"])
         return end
+
+
+class _TripFormBase(forms.Form):
+    damage = forms.CharField(
+        label=gettext_lazy("Damage you found (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Scratches, dents, a warning light: say what and where."),
+    )
+    photo = forms.FileField(
+        label=gettext_lazy("Photo of the damage (optional)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("photo") and not (data.get("damage") or "").strip():
+            self.add_error("damage", _("Say what is damaged, with the photo."))
+        return data
+
+
+class PickUpForm(_TripFormBase):
+    """Start the trip; the odometer and charge are optional (the car reports them too)."""
+
+    odometer_km = forms.IntegerField(
+        label=gettext_lazy("Odometer (km, optional)"), required=False, min_value=0,
+        max_value=2_000_000, widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )  # fmt: skip
+    soc_percent = forms.DecimalField(
+        label=gettext_lazy("Charge (%, optional)"), required=False, min_value=0, max_value=100,
+        decimal_places=1, widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "1"}),
+    )  # fmt: skip
+
+
+class ReturnForm(_TripFormBase):
+    """End the trip: the odometer and the charge the car shows, and any damage."""
+
+    odometer_km = forms.IntegerField(
+        label=gettext_lazy("Odometer (km)"), min_value=0, max_value=2_000_000,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )  # fmt: skip
+    soc_percent = forms.DecimalField(
+        label=gettext_lazy("Charge (%)"), min_value=0, max_value=100, decimal_places=1,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "1"}),
+    )  # fmt: skip

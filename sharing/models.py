@@ -460,3 +460,36 @@ class FairUseOverride(models.Model):
 
     def __str__(self) -> str:
         return f"fair use of {self.household_id}"
+
+
+class DamageReport(models.Model):
+    """Damage a resident found on a shared car, at pick-up or return, with an optional photo.
+
+    The photo is kept in the database, re-encoded as JPEG without its metadata (no location,
+    no camera details), so it needs no media storage and leaves with the booking's other data.
+    """
+
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, related_name="damage_reports", verbose_name=_("booking")
+    )
+    vehicle = models.ForeignKey(
+        Vehicle, on_delete=models.PROTECT, related_name="damage_reports", verbose_name=_("car")
+    )
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="damage_reports",
+        verbose_name=_("reported by"),
+    )
+    description = models.TextField(_("what is damaged"), max_length=2000)
+    photo = models.BinaryField(_("photo (JPEG)"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("reported"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("damage report")
+        verbose_name_plural = _("damage reports")
+
+    def __str__(self) -> str:
+        return f"damage to {self.vehicle_id} reported on booking {self.booking_id}"

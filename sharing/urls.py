@@ -15,4 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar"),
     path("calendar/renew/", resident_views.calendar_renew, name="calendar-renew"),
     path("statement/", resident_views.statement, name="statement"),
+    path("bookings/<int:pk>/pick-up/", resident_views.trip_start, name="trip-start"),
+    path("bookings/<int:pk>/return/", resident_views.trip_end, name="trip-end"),
+    path("damage/<int:pk>/photo.jpg", resident_views.damage_photo, name="damage-photo"),
 ]

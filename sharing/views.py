@@ -265,6 +265,8 @@ def _detail_context(booking: Booking, *, may_change: bool, **extra: Any) -> dict
         "card": pages_selectors.card(booking),
         "can_cancel": may_change and booking.status in CANCELLABLE,
         "can_change": may_change and booking.status in CHANGEABLE and booking.end > now,
+        # Pick-up of a bound car and return of one on the road, by its household.
+        "can_trip": may_change and booking.status in (BookingStatus.BOUND, BookingStatus.ACTIVE),
         "cancel_fee": services.cancel_fee(hub=booking.hub, start=booking.start, now=now),
     }
     if "end_form" not in extra:
