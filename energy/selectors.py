@@ -503,3 +503,43 @@ def _first(value: Any) -> float:
     if isinstance(value, list):
         return float(value[0]) if value else 0.0
     return float(value)
+
+
+@dataclass(frozen=True)
+class SessionLive:
+    """A plugged-in car now, from the hub's current plan: power this quarter hour, charge now,
+    the charge expected at departure, and the floor it is never fed back below."""
+
+    power_kw: float | None
+    soc_kwh: float | None
+    soc_percent: int | None
+    departure_kwh: float | None
+    departure_percent: int | None
+    floor_kwh: float
+    floor_percent: int
+
+
+def session_live(
+    *, session: ChargingSession, plan: list[SessionPlanPoint], now: datetime | None = None
+) -> SessionLive:
+    now = now or timezone.now()
+    battery = float(session.car.battery_kwh) or 1.0
+    floor = float(max(session.feed_back_floor_kwh, session.car.floor_kwh))
+
+    def percent(kwh: float | None) -> int | None:
+        return None if kwh is None else round(100 * kwh / battery)
+
+    current = next((p for p in plan if p.start <= now < p.start + timedelta(minutes=15)), None)
+    before_departure = [p for p in plan if p.start < session.departure_at]
+    last = before_departure[-1] if before_departure else None
+    # A slot's charge is at its start; the departure charge adds the last slot's quarter hour.
+    departure = None if last is None else min(battery, last.soc_kwh + last.power_kw / 4)
+    return SessionLive(
+        power_kw=None if current is None else current.power_kw,
+        soc_kwh=None if current is None else current.soc_kwh,
+        soc_percent=percent(None if current is None else current.soc_kwh),
+        departure_kwh=departure,
+        departure_percent=percent(departure),
+        floor_kwh=floor,
+        floor_percent=round(100 * floor / battery),
+    )

@@ -259,6 +259,7 @@ def _session_context(session: ChargingSession, form: SessionSettingsForm) -> dic
         },
         "estimate": estimate,
         "is_active": session.status == SessionStatus.ACTIVE,
+        "live": selectors.session_live(session=session, plan=plan),
     }
 
 
