@@ -24,7 +24,7 @@ NOW = datetime(2026, 6, 10, 8, 0, tzinfo=AMS)
 
 def _car(plate: str) -> PrivateCar:
     return PrivateCar.objects.create(
-        owner=UserFactory(),
+        owner=UserFactory.create(),
         plate=plate,
         battery_kwh=Decimal("60"),
         max_charge_kw=Decimal("11"),
