@@ -129,3 +129,9 @@ def test_owner_still_cancels_through_the_api(resident, booking):
     response = _api(resident).post(reverse("api-booking-detail", args=[booking.pk]) + "cancel/")
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
+
+
+def test_staff_without_the_view_permission_read_only_their_household(booking):
+    """is_staff alone (no group, no permission) is not a fleet admin."""
+    clerk = UserFactory.create(email="clerk@example.org", is_staff=True, household=None)
+    assert _api(clerk).get(reverse("api-booking-detail", args=[booking.pk])).status_code == 404
