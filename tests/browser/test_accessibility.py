@@ -61,7 +61,7 @@ def pages(resident: Any) -> list[str]:
         start=now + timedelta(minutes=5), end=now + timedelta(hours=2),
     )  # fmt: skip
     own = PrivateCarFactory(owner=resident)
-    session = ChargingSessionFactory(car=own, bay=BayFactory(hub=hub, label="P1"))
+    session = ChargingSessionFactory.create(car=own, bay=BayFactory(hub=hub, label="P1"))
     return [
         "/",
         "/book/",
