@@ -10,12 +10,14 @@ from typing import Any
 from celery import Celery
 from celery.schedules import crontab
 from celery.signals import setup_logging
+from django.conf import settings as django_settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("wisselstroom")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(["energy.grid"])  # energy.grid.tasks (a package inside the energy app)
 
 
 @setup_logging.connect
@@ -63,6 +65,12 @@ app.conf.beat_schedule = {
         "task": "energy.tasks.fail_lost_runs",
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 4 * 60},
+    },
+    # Capacity limits from the grid operators' OpenADR 3 VTNs (OPENADR_POLL_SECONDS, default 60).
+    "poll-openadr": {
+        "task": "energy.grid.tasks.poll_openadr",
+        "schedule": float(django_settings.OPENADR_POLL_SECONDS),
+        "options": {"expires": max(10, django_settings.OPENADR_POLL_SECONDS - 5)},
     },
     "purge-old-runs": {
         "task": "energy.tasks.purge_old_runs",

@@ -288,6 +288,8 @@ HEALTH_WORKER_CACHE_SECONDS = env_float("HEALTH_WORKER_CACHE_SECONDS", 10.0, min
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 DISPATCH_HORIZON_SLOTS = env_int("DISPATCH_HORIZON_SLOTS", 192, minimum=4)
 DISPATCH_DEBOUNCE_SECONDS = env_int("DISPATCH_DEBOUNCE_SECONDS", 2, minimum=0)
+# How often the worker polls each hub's OpenADR 3 VTN for capacity limits (energy.grid.openadr).
+OPENADR_POLL_SECONDS = env_int("OPENADR_POLL_SECONDS", 60, minimum=10)
 PRICE_INBOX_DIR = env_str("PRICE_INBOX_DIR", "")
 # Without a broker, re-plans run on a timer thread ("thread") or inside the caller ("sync").
 DISPATCH_INPROCESS = env_str("DISPATCH_INPROCESS", "thread")

@@ -473,6 +473,7 @@ class FlexOffer(models.Model):
 # The grid side's tables (energy.grid) belong to this app; importing them here registers them.
 from energy.grid.models import (  # noqa: E402, F401
     Aggregator,
+    CapacityEvent,
     ChargerIspPower,
     DPrognosis,
     GridOffer,
@@ -480,4 +481,5 @@ from energy.grid.models import (  # noqa: E402, F401
     GridOperator,
     GridOrder,
     GridOrderSlot,
+    VtnConnection,
 )

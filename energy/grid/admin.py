@@ -6,24 +6,29 @@ Offers, orders and prognoses are records of messages sent and received: read-onl
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import Field, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from energy.grid.models import (
     Aggregator,
+    CapacityEvent,
     DPrognosis,
     GridOffer,
     GridOfferSlot,
     GridOperator,
     GridOrder,
     GridOrderSlot,
+    VtnConnection,
 )
+from energy.grid.openadr import capacity_event_outcome
 from energy.grid.services import aggregator_token_issue
 from energy.grid.settlement import order_delivery, settlement_csv_rows
 from sharing.admin_scope import HUB_PATHS, HubScopedAdmin, scope
@@ -35,6 +40,8 @@ HUB_PATHS.update(
         DPrognosis: "hub",
         GridOffer: "hub",
         GridOrder: "offer__hub",
+        VtnConnection: "hub",
+        CapacityEvent: "connection__hub",
     }
 )
 
@@ -190,3 +197,63 @@ class GridOrderAdmin(ReadOnly, HubScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # an accepted order is a contract
+
+
+@admin.register(VtnConnection)
+class VtnConnectionAdmin(HubScopedAdmin):
+    """The hub's VEN account at its grid operator's OpenADR 3 VTN; secrets stay in the
+    environment (the form names the variables)."""
+
+    list_display = ["hub", "ven_name", "base_url", "active", "last_ok_at", "last_message"]
+    list_filter = ["active"]
+    list_select_related = ["hub"]
+    readonly_fields = ["last_poll_at", "last_ok_at", "last_message"]
+
+
+@admin.register(CapacityEvent)
+class CapacityEventAdmin(ReadOnly, HubScopedAdmin):
+    """Each capacity limit received, and what the next plan did about it."""
+
+    list_display = [
+        "event_id",
+        "hub",
+        "program_name",
+        "payload_type",
+        "starts_at",
+        "ends_at",
+        "status",
+        "received_at",
+        "band_kept",
+    ]
+    list_filter = ["status", "payload_type"]
+    list_select_related = ["connection__hub"]
+    date_hierarchy = "starts_at"
+    search_fields = ["event_id", "event_name", "program_name"]
+    exclude = ["intervals", "raw"]
+    readonly_fields = ["interval_table", "plan_after", "band_kept", "raw_json"]
+
+    @admin.display(description=_("hub"))
+    def hub(self, obj: CapacityEvent) -> str:
+        return str(obj.connection.hub)
+
+    @admin.display(description=_("intervals (kW)"))
+    def interval_table(self, obj: CapacityEvent) -> str:
+        return "; ".join(f"{i['start']} to {i['end']}: {i['value_kw']}" for i in obj.intervals)
+
+    @admin.display(description=_("plan that followed"))
+    def plan_after(self, obj: CapacityEvent) -> str:
+        run = capacity_event_outcome(obj).run
+        if run is None:
+            return "-"
+        url = reverse("admin:energy_dispatchrun_change", args=[run.pk])
+        return format_html('<a href="{}">{} {}</a>', url, _("run"), run.pk)
+
+    @admin.display(description=_("band kept"))
+    def band_kept(self, obj: CapacityEvent) -> str:
+        outcome = capacity_event_outcome(obj)
+        word = {True: _("yes"), False: _("no"), None: _("unknown")}[outcome.kept]
+        return f"{word}: {outcome.note}"
+
+    @admin.display(description=_("the event as the VTN sent it"))
+    def raw_json(self, obj: CapacityEvent) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(obj.raw, indent=2))

@@ -16,6 +16,9 @@ from django.db.models import Q, QuerySet, Sum
 
 from energy.grid.models import (
     Aggregator,
+    CapacityEvent,
+    CapacityEventStatus,
+    CapacityPayload,
     DPrognosis,
     FlexDirection,
     GridOffer,
@@ -183,6 +186,46 @@ def flex_prices(*, site: Site, starts: list[datetime]) -> dict[datetime, tuple[f
     return {r.start: (float(r.up_eur_per_kw), float(r.down_eur_per_kw)) for r in rows}
 
 
+def capacity_limits(
+    *, hub: Hub, start: datetime, slots: int, minutes: int
+) -> tuple[list[float | None], list[float | None]] | None:
+    """The tightest OpenADR import and export capacity limit (kW) per slot from the hub's
+    active capacity events (None in a slot none limits), or None if none touches the horizon.
+
+    An interval limits every slot it overlaps, even in part: the VTN's limit holds for all of
+    its interval, and the plan is a mean power per slot.
+    """
+    step = timedelta(minutes=minutes)
+    end = start + step * slots
+    events = CapacityEvent.objects.filter(
+        connection__hub=hub,
+        connection__active=True,
+        status=CapacityEventStatus.ACTIVE,
+        starts_at__lt=end,
+        ends_at__gt=start,
+    ).values_list("payload_type", "intervals")
+    limits: dict[str, list[float | None]] = {
+        CapacityPayload.IMPORT: [None] * slots,
+        CapacityPayload.EXPORT: [None] * slots,
+    }
+    touched = False
+    for kind, intervals in events:
+        out = limits[kind]
+        for interval in intervals:
+            lo = datetime.fromisoformat(interval["start"])
+            hi = datetime.fromisoformat(interval["end"])
+            first = max(0, int((lo - start) // step))
+            last = min(slots, -int(-(hi - start) // step))  # ceiling: slots it reaches into
+            for t in range(first, last):
+                value = float(interval["value_kw"])
+                current = out[t]
+                out[t] = value if current is None else min(current, value)
+                touched = True
+    if not touched:
+        return None
+    return limits[CapacityPayload.IMPORT], limits[CapacityPayload.EXPORT]
+
+
 def grid_bands(
     *,
     hub: Hub,
@@ -192,8 +235,9 @@ def grid_bands(
     import_limit_kw: float,
     export_limit_kw: float,
 ) -> tuple[list[float], list[float]] | None:
-    """Per-slot grid limits with every accepted order in them (spec rule 7), or None if no
-    order touches the horizon.
+    """Per-slot grid limits with every accepted order and every active OpenADR capacity limit
+    in them (spec rule 7): in each slot the tightest of the site's limit, the orders and the
+    capacity events. None if neither an order nor an event touches the horizon.
 
     An order for upward flexibility of ``u`` W on a baseline of ``b`` W caps import at
     ``b - u`` (negative: the hub must export at least that much); one for downward
@@ -205,10 +249,14 @@ def grid_bands(
             "start", "power_w", "baseline_w"
         )
     )
-    if not rows:
+    caps = capacity_limits(hub=hub, start=start, slots=slots, minutes=minutes)
+    if not rows and caps is None:
         return None
     imp = [import_limit_kw] * slots
     exp = [export_limit_kw] * slots
+    if caps is not None:
+        imp = [v if c is None else min(v, c) for v, c in zip(imp, caps[0], strict=True)]
+        exp = [v if c is None else min(v, c) for v, c in zip(exp, caps[1], strict=True)]
     for row in rows:
         t = int((row["start"] - start) / timedelta(minutes=minutes))
         target = (row["baseline_w"] + row["power_w"]) / 1000
@@ -218,7 +266,8 @@ def grid_bands(
             exp[t] = min(exp[t], -target)
     for t in range(slots):
         # Never an empty band (the spec forbids one); orders of both directions in one slot
-        # are refused, so this only guards the site's own limits.
+        # are refused, so this only guards the site's own limits and a capacity limit under
+        # an order's minimum import, where the capacity limit wins.
         if imp[t] < -exp[t]:
             exp[t] = -imp[t]
     return [round(v, 3) for v in imp], [round(v, 3) for v in exp]
