@@ -27,7 +27,7 @@ import httpx
 import pydantic
 from django.db import transaction
 from django.utils import timezone
-from openadr3 import Event, create_ven_client, fetch_token
+from openadr3 import Event, Program, coerce, create_ven_client, fetch_token
 
 from energy.grid.models import (
     CapacityEvent,
@@ -85,25 +85,69 @@ def _token(connection: VtnConnection) -> str:
     raise VtnError("no credentials configured (a bearer token or client id and secret)")
 
 
-def vtn_read(connection: VtnConnection) -> tuple[list[Event], dict[str, str]]:
-    """The events the VTN lists for us (of the configured program, if one is), and the names
-    of its programs by id. Raises ``VtnError`` for anything but a good answer."""
+# OpenADR 3 writes an open-ended duration as P9999Y, which no calendar can add to a start
+# (the library's interval periods would overflow): it is read as this long instead, far
+# beyond any plan's horizon. The event is kept as sent.
+OPEN_ENDED = "P9999Y"
+OPEN_ENDED_AS = "P400D"
+
+
+def _bounded(item: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``item`` with each open-ended interval period (its own and its intervals')
+    read as ``OPEN_ENDED_AS``."""
+
+    def period_of(holder: Any) -> Any:
+        if not isinstance(holder, dict):
+            return holder
+        period = holder.get("intervalPeriod")
+        if isinstance(period, dict) and str(period.get("duration", "")).upper() == OPEN_ENDED:
+            return {**holder, "intervalPeriod": {**period, "duration": OPEN_ENDED_AS}}
+        return holder
+
+    out = period_of(item)
+    if isinstance(out.get("intervals"), list):
+        out = {**out, "intervals": [period_of(i) for i in out["intervals"]]}
+    return out
+
+
+def _listed(response: httpx.Response) -> list[tuple[Any, dict[str, Any]]]:
+    """The entities of a list answer, coerced by the library, each with its dict as sent."""
+    response.raise_for_status()
+    items = response.json()
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise VtnError("not an OpenADR 3 answer: not a list of objects")
+    return [(coerce(_bounded(item)), item) for item in items]
+
+
+def vtn_read(
+    connection: VtnConnection,
+) -> tuple[list[tuple[Event, dict[str, Any]]], dict[str, str]]:
+    """The events the VTN lists for us (of the configured program, if one is), each with its
+    JSON as sent, and the names of its programs by id. Raises ``VtnError`` for anything but a
+    good answer, including more events than ``MAX_PAGES`` pages (a list cut short would
+    withdraw the events not read)."""
     try:
         token = _token(connection)
         with create_ven_client(connection.base_url, token) as client:
-            programs = {p.id or "": p.program_name for p in client.programs()}
+            programs: dict[str, str] = {}
+            for program, _raw in _listed(client.get_programs()):
+                if not isinstance(program, Program):
+                    raise VtnError("not an OpenADR 3 answer: /programs listed a non-program")
+                programs[program.id or ""] = program.program_name
             params: dict[str, Any] = {}
             if connection.program_name:
                 ids = [i for i, name in programs.items() if name == connection.program_name]
                 if not ids:
                     raise VtnError(f"the VTN has no program {connection.program_name!r}")
                 params["programID"] = ids[0]
-            events: list[Event] = []
+            events: list[tuple[Any, dict[str, Any]]] = []
             for page in range(MAX_PAGES):
-                batch = client.events(skip=page * PAGE, limit=PAGE, **params)
+                batch = _listed(client.get_events(skip=page * PAGE, limit=PAGE, **params))
                 events += batch
                 if len(batch) < PAGE:
                     break
+            else:
+                raise VtnError(f"more than {MAX_PAGES * PAGE} events listed; none kept")
     except VtnError:
         raise
     except httpx.HTTPError as exc:
@@ -112,7 +156,7 @@ def vtn_read(connection: VtnConnection) -> tuple[list[Event], dict[str, str]]:
         # json errors are ValueErrors; an entity without its required fields is a KeyError or
         # a ValidationError; a list of something else a TypeError or AttributeError
         raise VtnError(f"not an OpenADR 3 answer: {type(exc).__name__}: {exc}"[:300]) from exc
-    if not all(isinstance(e, Event) for e in events):
+    if not all(isinstance(e, Event) for e, _raw in events):
         raise VtnError("not an OpenADR 3 answer: /events listed objects that are not events")
     return events, programs
 
@@ -132,11 +176,11 @@ def _utc(value: Any) -> datetime:
     return datetime.fromtimestamp(value.timestamp(), tz=timezone.get_fixed_timezone(0))
 
 
-def event_drafts(event: Event, programs: dict[str, str]) -> list[EventDraft]:
-    """The capacity limits of one event, one draft per payload type; none for other events."""
+def event_drafts(event: Event, raw: dict[str, Any], programs: dict[str, str]) -> list[EventDraft]:
+    """The capacity limits of one event (``raw``: as sent), one draft per payload type; none
+    for other events."""
     if not event.id:
         raise VtnError("an event without an id")
-    raw = dict(event._raw)
     modification = raw.get("modificationDateTime") or (
         "sha256:" + hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()[:32]
     )
@@ -247,7 +291,7 @@ def vtn_poll(*, connection_id: int, now: datetime | None = None) -> PollOutcome:
     now = now or timezone.now()
     try:
         events, programs = vtn_read(connection)
-        drafts = [d for e in events for d in event_drafts(e, programs)]
+        drafts = [d for e, raw in events for d in event_drafts(e, raw, programs)]
     except VtnError as exc:
         message = str(exc)[:200]
         logger.warning("OpenADR poll of hub %s at %s: %s", connection.hub_id, connection.base_url,
@@ -256,7 +300,7 @@ def vtn_poll(*, connection_id: int, now: datetime | None = None) -> PollOutcome:
             last_poll_at=now, last_message=message
         )
         return PollOutcome(ok=False, changed=False, message=message)
-    listed = {e.id for e in events if e.id}
+    listed = {e.id for e, _raw in events if e.id}
     changed = capacity_events_apply(
         connection=connection, drafts=drafts, listed_ids=listed, now=now
     )

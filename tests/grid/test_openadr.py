@@ -80,6 +80,7 @@ def capacity_event(
     kind: str = "IMPORT_CAPACITY_LIMIT",
     modified: str = "2026-01-02T10:00:00Z",
     units: str = "KW",
+    duration: str = "PT15M",
 ) -> dict[str, Any]:
     """An OpenADR 3 event: one interval period on the event, inherited by each 15-minute
     interval (OpenADR 3 interval-period inheritance)."""
@@ -94,7 +95,7 @@ def capacity_event(
         "payloadDescriptors": [
             {"objectType": "EVENT_PAYLOAD_DESCRIPTOR", "payloadType": kind, "units": units}
         ],
-        "intervalPeriod": {"start": iso(start), "duration": "PT15M"},
+        "intervalPeriod": {"start": iso(start), "duration": duration},
         "intervals": [
             {"id": i, "payloads": [{"type": kind, "values": [v]}]} for i, v in enumerate(values_kw)
         ],
@@ -284,6 +285,16 @@ def test_a_withdrawn_or_expired_event_stops_limiting(connection, vtn, replans, h
     assert vtn_poll(connection_id=connection.pk).changed  # OpenADR 3 cancels by deleting
     assert CapacityEvent.objects.get(event_id="ev-gone").status == "cancelled"
     assert site_limits(hub, start)["grid_import_limit_kw"] == 60.0  # the site's own, again
+
+
+def test_an_open_ended_limit_holds_in_every_slot_from_its_start(connection, vtn, replans, hub):
+    """OpenADR 3's P9999Y ("until further notice"), which the library cannot add to a date."""
+    start = next_slot()
+    vtn.events = [capacity_event("ev-open", start + timedelta(hours=1), [9.0], duration="P9999Y")]
+    assert vtn_poll(connection_id=connection.pk).changed
+    limits = site_limits(hub, start, slots=96)["grid_import_limit_kw"]
+    assert limits[:4] == [60.0] * 4 and limits[4:] == [9.0] * 92
+    assert CapacityEvent.objects.get().raw["intervalPeriod"]["duration"] == "P9999Y"  # as sent
 
 
 @pytest.mark.parametrize(
