@@ -148,3 +148,14 @@ class SessionStartForm(SessionSettingsForm):
         assert isinstance(bay_field, forms.ModelChoiceField)
         bay_field.queryset = bays_free_for_private_cars()
         bay_field.label_from_instance = _bay_label  # type: ignore[assignment,method-assign]
+
+
+class FloorPercentForm(forms.Form):
+    """ "Never below X %": the plugged-in car's feed-back floor as a share of its battery."""
+
+    floor_percent = forms.IntegerField(
+        label=_("Never feed back below (%)"),
+        min_value=0,
+        max_value=100,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "5"}),
+    )

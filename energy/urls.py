@@ -14,4 +14,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("my-car/<int:pk>/plug-in/", views.session_start, name="session_start"),
     path("my-car/session/<int:pk>/", views.session_detail, name="session_detail"),
     path("my-car/session/<int:pk>/unplug/", views.session_end, name="session_end"),
+    path("my-car/session/<int:pk>/floor/", views.session_floor, name="session_floor"),
 ]

@@ -5,6 +5,7 @@ same template, and every form also works as a plain POST."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -22,7 +23,7 @@ from django_htmx.middleware import HtmxDetails
 
 from accounts.models import User
 from energy import selectors
-from energy.forms import PrivateCarForm, SessionSettingsForm, SessionStartForm
+from energy.forms import FloorPercentForm, PrivateCarForm, SessionSettingsForm, SessionStartForm
 from energy.models import ChargingSession, PrivateCar, SessionStatus
 from energy.services import private_cars as services
 from sharing.models import Hub
@@ -260,6 +261,13 @@ def _session_context(session: ChargingSession, form: SessionSettingsForm) -> dic
         "estimate": estimate,
         "is_active": session.status == SessionStatus.ACTIVE,
         "live": selectors.session_live(session=session, plan=plan),
+        "floor_form": FloorPercentForm(
+            initial={
+                "floor_percent": round(
+                    100 * max(session.feed_back_floor_kwh, car.floor_kwh) / car.battery_kwh
+                )
+            }
+        ),
     }
 
 
@@ -317,6 +325,46 @@ def session_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         template_name += "#session-card"
     return render(request, template_name, _session_context(session, form))
+
+
+@login_required
+@require_POST
+def session_floor(request: HttpRequest, pk: int) -> HttpResponse:
+    """POST ``floor_percent``: "never below X %" for the plugged-in car, kept as kWh of its
+    battery; the other settings stay as they are."""
+    user = _user(request)
+    session = _own_session(request, pk)
+    form = FloorPercentForm(request.POST)
+    if form.is_valid():
+        battery = session.car.battery_kwh
+        floor = (battery * form.cleaned_data["floor_percent"] / 100).quantize(Decimal("0.1"))
+        try:
+            services.charging_session_update(
+                session=session,
+                by=user,
+                departure_at=session.departure_at,
+                target_soc_kwh=session.target_soc_kwh,
+                allow_feed_back=session.allow_feed_back,
+                feed_back_floor_kwh=floor,
+            )
+        except ValidationError as exc:
+            for messages_ in exc.message_dict.values():
+                for message in messages_:
+                    form.add_error("floor_percent", message)
+        else:
+            messages.success(
+                request,
+                _("Your car is never fed back below %(percent)s %% (%(kwh)s kWh).")
+                % {"percent": form.cleaned_data["floor_percent"], "kwh": floor},
+            )
+            return redirect("energy:session_detail", pk=session.pk)
+    consent = services.feed_back_consent_given(user=user)
+    settings_form = SessionSettingsForm(
+        initial=_session_form_initial(session), consent_given=consent
+    )
+    context = _session_context(session, settings_form)
+    context["floor_form"] = form
+    return render(request, "energy/session_detail.html", context, status=400)
 
 
 @login_required

@@ -75,3 +75,61 @@ def test_the_live_card_in_dutch(client, resident, session):
         reverse("energy:session_detail", args=[session.pk]), headers={"accept-language": "nl"}
     ).content.decode()
     assert "Nu" in html and "4,0 kW" in html and "nu aan het laden" in html
+
+
+def test_never_below_a_percentage_is_kept_as_kwh(client, resident, session):
+    session.car.may_feed_back = True
+    session.car.save()
+    session.allow_feed_back = True
+    session.save()
+    from accounts.models import Consent, ConsentKind
+
+    Consent.objects.create(user=resident, kind=ConsentKind.FEED_BACK, granted=True)
+    client.force_login(resident)
+    url = reverse("energy:session_floor", args=[session.pk])
+    response = client.post(url, {"floor_percent": "40"})
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.feed_back_floor_kwh == 24  # 40 % of 60 kWh
+    html = client.get(reverse("energy:session_detail", args=[session.pk])).content.decode()
+    assert "40 %" in html and 'value="40"' in html
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("150", "less than or equal to 100"), ("abc", "Enter a whole number."), ("", "required")],
+)
+def test_a_bad_floor_is_a_400_that_keeps_what_was_typed(client, resident, session, value, message):
+    client.force_login(resident)
+    response = client.post(
+        reverse("energy:session_floor", args=[session.pk]), {"floor_percent": value}
+    )
+    html = response.content.decode()
+    assert response.status_code == 400 and message in html
+    if value:
+        assert f'value="{value}"' in html
+
+
+def test_a_floor_under_the_cars_own_is_refused_on_the_field(client, resident, session):
+    from accounts.models import Consent, ConsentKind
+
+    Consent.objects.create(user=resident, kind=ConsentKind.FEED_BACK, granted=True)
+    session.car.may_feed_back = True
+    session.car.save()
+    session.allow_feed_back = True
+    session.feed_back_floor_kwh = 20
+    session.save()
+    client.force_login(resident)
+    response = client.post(
+        reverse("energy:session_floor", args=[session.pk]), {"floor_percent": "5"}
+    )
+    floor_errors = response.content.decode().split('id="floor_percent-errors"', 1)[1]
+    assert response.status_code == 400 and "never goes below 10" in floor_errors.split("</div>")[0]
+    session.refresh_from_db()
+    assert session.feed_back_floor_kwh == 20
+
+
+def test_another_resident_cannot_set_the_floor(client, neighbour, session):
+    client.force_login(neighbour)
+    url = reverse("energy:session_floor", args=[session.pk])
+    assert client.post(url, {"floor_percent": "50"}).status_code == 404
