@@ -341,6 +341,13 @@ class VtnConnection(models.Model):
     def __str__(self) -> str:
         return f"{self.ven_name} at {self.base_url}"
 
+    def clean(self) -> None:
+        oauth = bool(self.client_id and self.client_secret_env)
+        if not oauth and not self.bearer_token_env:
+            raise ValidationError(
+                _("Name the bearer token's variable, or a client id and its secret's variable.")
+            )
+
 
 class CapacityPayload(models.TextChoices):
     # OpenADR 3.0 payload types (kW unless the event's payload descriptor says otherwise)

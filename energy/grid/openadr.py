@@ -158,6 +158,8 @@ def vtn_read(
         raise VtnError(f"not an OpenADR 3 answer: {type(exc).__name__}: {exc}"[:300]) from exc
     if not all(isinstance(e, Event) for e, _raw in events):
         raise VtnError("not an OpenADR 3 answer: /events listed objects that are not events")
+    if "programID" in params:  # a VTN that ignores the filter lists other programs too
+        events = [(e, raw) for e, raw in events if e.program_id == params["programID"]]
     return events, programs
 
 

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -107,6 +108,7 @@ class Vtn:
     base_url: str
     events: list[dict[str, Any]] = field(default_factory=list)
     mode: str = "ok"  # "ok", "error", "garbage", "not-events"
+    filters: bool = True  # honours ?programID=
     paths: list[str] = field(default_factory=list)
 
 
@@ -156,7 +158,7 @@ def _handler(vtn: Vtn) -> type[BaseHTTPRequestHandler]:
             if url.path == "/events":
                 if vtn.mode == "not-events":
                     return self._send(200, [{"objectType": "EVENT", "eventName": "no program"}])
-                wanted = query.get("programID")
+                wanted = query.get("programID") if vtn.filters else None
                 events = [e for e in vtn.events if not wanted or e["programID"] in wanted]
                 skip = int(query.get("skip", ["0"])[0])
                 limit = int(query.get("limit", ["50"])[0])
@@ -285,6 +287,25 @@ def test_a_withdrawn_or_expired_event_stops_limiting(connection, vtn, replans, h
     assert vtn_poll(connection_id=connection.pk).changed  # OpenADR 3 cancels by deleting
     assert CapacityEvent.objects.get(event_id="ev-gone").status == "cancelled"
     assert site_limits(hub, start)["grid_import_limit_kw"] == 60.0  # the site's own, again
+
+
+def test_only_the_configured_programs_events_count_and_credentials_are_required(
+    connection, vtn, replans, hub
+):
+    start = next_slot()
+    other = capacity_event("ev-other", start, [1.0]) | {"programID": "prog-other"}
+    vtn.events = [capacity_event("ev-1", start, [10.0]), other]
+    vtn.filters = False  # a VTN that lists every program's events
+    vtn_poll(connection_id=connection.pk)
+    assert list(CapacityEvent.objects.values_list("event_id", flat=True)) == ["ev-1"]
+    assert site_limits(hub, start)["grid_import_limit_kw"][0] == 10.0
+
+    bare = VtnConnection(hub=make_hub(slug="bare"), base_url=vtn.base_url, ven_name="x",
+                         client_id=CLIENT_ID)  # fmt: skip
+    with pytest.raises(ValidationError, match="bearer token's variable"):
+        bare.full_clean()
+    bare.client_secret_env = "TEST_VTN_SECRET"
+    bare.full_clean()
 
 
 def test_an_open_ended_limit_holds_in_every_slot_from_its_start(connection, vtn, replans, hub):
