@@ -308,6 +308,18 @@ def test_only_the_configured_programs_events_count_and_credentials_are_required(
     bare.full_clean()
 
 
+def test_a_fixed_bearer_token_from_the_environment_needs_no_token_endpoint(
+    connection, vtn, replans, monkeypatch
+):
+    monkeypatch.setenv("TEST_VTN_TOKEN", TOKEN)
+    VtnConnection.objects.filter(pk=connection.pk).update(
+        client_id="", client_secret_env="", bearer_token_env="TEST_VTN_TOKEN"
+    )
+    vtn.events = [capacity_event("ev-1", next_slot(), [10.0])]
+    assert vtn_poll(connection_id=connection.pk).changed
+    assert vtn.paths == ["GET /programs", "GET /events"]
+
+
 def test_an_open_ended_limit_holds_in_every_slot_from_its_start(connection, vtn, replans, hub):
     """OpenADR 3's P9999Y ("until further notice"), which the library cannot add to a date."""
     start = next_slot()
