@@ -35,7 +35,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openadr3.entities.raw import RawEvent, RawProgram
 
-from energy.dispatch import parse_scenario
+from energy.dispatch import check_plan, parse_plan, parse_scenario
 from energy.grid.openadr import capacity_event_outcome, vtn_poll
 from energy.models import CapacityEvent, DispatchRun, RunStatus, Site, VtnConnection
 from energy.scenario import build_hub_scenario
@@ -426,3 +426,32 @@ def test_a_limit_below_the_homes_own_draw_is_a_band_the_plan_cannot_keep_and_adm
     listing = admin_client.get(reverse("admin:energy_vtnconnection_changelist"))
     assert "homes-hub" in listing.content.decode()
     assert Site.objects.get(hub=hub).grid_import_limit_kw == Decimal("60")  # the site unchanged
+
+
+def test_a_limit_the_fleet_can_keep_is_kept_by_the_next_plan(
+    vtn, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Three cars at the hub, the VTN caps import at 1 kW for an hour at night: the re-plan
+    the poll queues is valid (the independent check), its net import stays under the cap
+    there, and the event's outcome says the band was kept."""
+    monkeypatch.setenv("TEST_VTN_SECRET", SECRET)
+    hub = make_hub(slug="kept")
+    connection = VtnConnection.objects.create(
+        hub=hub, base_url=vtn.base_url, ven_name="kept-hub", client_id=CLIENT_ID,
+        client_secret_env="TEST_VTN_SECRET",
+    )  # fmt: skip
+    night = datetime(2026, 6, 10, 1, 0, tzinfo=AMS)
+    vtn.events = [capacity_event("ev-cap", night + timedelta(minutes=30), [1.0] * 4)]
+    with time_machine.travel(night, tick=False), django_capture_on_commit_callbacks(execute=True):
+        assert vtn_poll(connection_id=connection.pk).changed
+    run = DispatchRun.objects.get(hub=hub)
+    assert run.status == RunStatus.SUCCEEDED and run.error == ""
+    scenario = parse_scenario(run.scenario)
+    plan = parse_plan(run.plan, scenario)
+    assert check_plan(scenario, plan).valid
+    site = run.scenario["site"]
+    assert min(site["base_load_kw"][2:6]) > 1.0  # the cars feed the homes to keep it
+    for t in range(2, 6):
+        fleet = sum(plan.power_kw[v.id][t] for v in scenario.vehicles)
+        assert site["base_load_kw"][t] - site["pv_kw"][t] + fleet <= 1.0 + 1e-6
+    assert capacity_event_outcome(CapacityEvent.objects.get()).kept is True
