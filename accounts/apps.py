@@ -9,6 +9,9 @@ class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Residents and households"
 
+    def ready(self) -> None:
+        from accounts import two_factor  # noqa: F401  - registers its deploy check
+
 
 class AdminConfig(admin_apps.AdminConfig):
     """Django's admin with the project's site: a second factor for staff (accounts.two_factor).

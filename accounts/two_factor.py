@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin
+from django.core import checks
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
@@ -113,3 +114,18 @@ def totp_confirm(*, device: TOTPDevice, token: str) -> TOTPDevice:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
     return device
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_admin_two_factor(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """``manage.py check --deploy`` warns when production runs the admin on a password alone."""
+    if required():
+        return []
+    return [
+        checks.Warning(
+            "ADMIN_REQUIRE_2FA is off: staff log in to the admin with a password alone.",
+            hint="Unset ADMIN_REQUIRE_2FA (on by default with DEBUG off) and enrol each staff "
+            "member's app with manage.py enrol_totp.",
+            id="accounts.W001",
+        )
+    ]

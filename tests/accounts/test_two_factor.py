@@ -155,3 +155,11 @@ def test_enrol_refuses_a_wrong_code_and_a_resident(fleet_admin, resident):
         call_command("enrol_totp", "alice@example.org", "--no-confirm", stdout=io.StringIO())
     with pytest.raises(CommandError, match="no account"):
         call_command("enrol_totp", "nobody@example.org", "--no-confirm")
+
+
+def test_check_deploy_warns_when_it_is_off(settings):
+    from accounts.two_factor import check_admin_two_factor
+
+    assert check_admin_two_factor() == []
+    settings.ADMIN_REQUIRE_2FA = False
+    assert [m.id for m in check_admin_two_factor()] == ["accounts.W001"]
