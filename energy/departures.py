@@ -10,6 +10,8 @@ is what the hub's own history says 90 % of stays reach.
   default ``LIKELY_STAY_SHARE`` (half the declared stay).
 - A car still plugged in after its likely departure gets a new one: now + share x what is left
   of its declared stay.
+- A "charge now" boost overrides all that (``boost_departure_slots``): the car is planned to
+  be at its target by the first slot at which charging flat out gets it there.
 Read-only: nothing here writes.
 """
 
@@ -19,8 +21,10 @@ import math
 from collections import defaultdict
 from datetime import datetime, timedelta
 
+from energy.dispatch import Scenario
 from energy.dispatch.core import LIKELY_STAY_SHARE
 from energy.models import ChargingSession, SessionStatus
+from energy.selectors import session_charge_estimate_kwh
 from sharing.models import Hub
 
 HISTORY_DAYS = 90
@@ -81,3 +85,40 @@ def likely_departure_slots(
             likely = now + share * max(timedelta(0), declared - now)
         out[by_pk[pk]] = max(0, math.floor((likely - start).total_seconds() / (minutes * 60)))
     return out
+
+
+def boost_departure_slots(
+    *, scenario: Scenario, sessions: dict[str, int], now: datetime
+) -> tuple[dict[str, int], set[int]]:
+    """({scenario vehicle id: slot} for the boosted cars, {session pks whose target is reached}).
+
+    A boost asks for the car as soon as possible. Its likely departure cannot be slot 0 (the
+    soft target is then "what is reachable by slot 0", i.e. nothing), so it is the first slot
+    by which charging flat out from the plan's first slot reaches the target:
+    ceil(missing kWh / (charge kW x efficiency x slot hours)), at least 1. What is missing is
+    the target less the charge estimated from what the chargers metered or were told since
+    plug-in (``session_charge_estimate_kwh``). A boosted car already at its target is
+    returned among the reached ones and planned as usual.
+    """
+    if not sessions:
+        return {}, set()
+    by_pk = {pk: key for key, pk in sessions.items()}
+    vehicles = {v.id: v for v in scenario.vehicles}
+    h = scenario.slot_minutes / 60
+    slots: dict[str, int] = {}
+    reached: set[int] = set()
+    for session in ChargingSession.objects.filter(
+        pk__in=by_pk, status=SessionStatus.ACTIVE, boost_requested_at__isnull=False
+    ).select_related("car"):
+        vehicle = vehicles.get(by_pk[session.pk])
+        if vehicle is None:
+            continue
+        missing = float(session.target_soc_kwh) - session_charge_estimate_kwh(
+            session=session, now=now
+        )
+        gain = vehicle.max_charge_kw * vehicle.charge_efficiency * h
+        if missing <= 1e-3 or gain <= 0:
+            reached.add(session.pk)
+            continue
+        slots[vehicle.id] = max(1, math.ceil(missing / gain - 1e-9))
+    return slots, reached

@@ -269,6 +269,9 @@ class ChargingSession(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     energy_charged_kwh = models.DecimalField(default=ZERO, **KW)
     energy_fed_back_kwh = models.DecimalField(default=ZERO, **KW)
+    # "Charge now": while set, every plan charges the car flat out until its target is
+    # reached (energy.departures.boost_departure_slots); cleared then, or when it leaves.
+    boost_requested_at = models.DateTimeField(_("charge now asked at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-plugged_in_at"]

@@ -16,6 +16,8 @@ from django.utils.formats import date_format
 from accounts.models import User
 from energy.models import (
     ZERO,
+    Charger,
+    ChargerIspPower,
     ChargingSession,
     DispatchRun,
     FlexOffer,
@@ -437,6 +439,81 @@ def session_executed_fed_back_kwh(*, session: ChargingSession) -> Decimal:
         if power < 0:
             total += -power * QUARTER_HOURS
     return total
+
+
+# The battery model of the scenarios (energy.scenario): a kWh drawn stores 0.92 kWh.
+SESSION_CHARGE_EFFICIENCY = 0.92
+
+
+def session_charge_estimate_kwh(*, session: ChargingSession, now: datetime | None = None) -> float:
+    """What the plugged-in car holds now: its charge at plug-in plus, per quarter hour since,
+    the bay charger's metered power where it has meter values and the power the plan of that
+    quarter hour sent (the newest run beginning there) elsewhere; the quarter hour under way
+    counts for the part that has passed. A resident's car reports no charge of its own."""
+    now = now or timezone.now()
+    step = timedelta(minutes=15)
+    begun = session.plugged_in_at.replace(second=0, microsecond=0)
+    begun -= timedelta(minutes=begun.minute % 15)
+    planned: dict[datetime, float] = {}
+    for start, power in (
+        PlanSlot.objects.filter(
+            session=session,
+            start=F("run__horizon_start"),
+            run__status=RunStatus.SUCCEEDED,
+            start__gte=begun,
+            start__lt=now,
+        )
+        .order_by("start", "-run__created_at")
+        .values_list("start", "power_kw")
+    ):
+        planned.setdefault(start, float(power))
+    measured: dict[datetime, float] = {}
+    charger = Charger.objects.filter(bay_id=session.bay_id).only("pk").first()
+    if charger is not None:
+        until = session.ended_at or now
+        for row in ChargerIspPower.objects.filter(
+            charger=charger, start__gte=begun, start__lt=until, samples__gt=0
+        ):
+            measured[row.start] = row.mean_kw
+    battery = float(session.car.battery_kwh)
+    soc = min(float(session.initial_soc_kwh), battery)
+    for start in sorted(set(planned) | set(measured)):
+        kw = measured.get(start, planned.get(start, 0.0))
+        lo = max(start, session.plugged_in_at)
+        hi = min(start + step, now)
+        hours = max(0.0, (hi - lo).total_seconds() / 3600)
+        if kw >= 0:
+            soc += kw * hours * SESSION_CHARGE_EFFICIENCY
+        else:
+            soc += kw * hours / SESSION_CHARGE_EFFICIENCY
+        soc = min(battery, max(0.0, soc))
+    return soc
+
+
+@dataclass(frozen=True)
+class SessionBoost:
+    active: bool  # asked for and the target not reached yet
+    charge_kwh: float  # the estimated charge now
+    full_at: datetime | None  # when charging flat out from now reaches the target
+
+
+def session_boost(*, session: ChargingSession, now: datetime | None = None) -> SessionBoost:
+    now = now or timezone.now()
+    charge = session_charge_estimate_kwh(session=session, now=now)
+    missing = float(session.target_soc_kwh) - charge
+    active = (
+        session.status == SessionStatus.ACTIVE
+        and session.boost_requested_at is not None
+        and missing > 1e-3
+    )
+    kw = float(session.car.max_charge_kw)
+    charger = Charger.objects.filter(bay_id=session.bay_id).only("ac_charge_kw").first()
+    if charger is not None:
+        kw = min(kw, float(charger.ac_charge_kw))
+    full_at = None
+    if active and kw > 0:
+        full_at = now + timedelta(hours=missing / (kw * SESSION_CHARGE_EFFICIENCY))
+    return SessionBoost(active=active, charge_kwh=charge, full_at=full_at)
 
 
 @dataclass(frozen=True)

@@ -15,4 +15,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("my-car/session/<int:pk>/", views.session_detail, name="session_detail"),
     path("my-car/session/<int:pk>/unplug/", views.session_end, name="session_end"),
     path("my-car/session/<int:pk>/floor/", views.session_floor, name="session_floor"),
+    path("my-car/session/<int:pk>/boost/", views.session_boost, name="session_boost"),
+    path("my-car/session/<int:pk>/boost/end/", views.session_boost_end, name="session_boost_end"),
 ]

@@ -260,6 +260,7 @@ def _session_context(session: ChargingSession, form: SessionSettingsForm) -> dic
         },
         "estimate": estimate,
         "is_active": session.status == SessionStatus.ACTIVE,
+        "boost": selectors.session_boost(session=session),
         "live": selectors.session_live(session=session, plan=plan),
         "floor_form": FloorPercentForm(
             initial={
@@ -374,3 +375,40 @@ def session_end(request: HttpRequest, pk: int) -> HttpResponse:
     session = services.charging_session_end(session=session, by=_user(request))
     messages.success(request, _("Unplugged. Have a good trip."))
     return redirect("energy:my_car")
+
+
+def _session_error(
+    request: HttpRequest, session: ChargingSession, exc: ValidationError
+) -> HttpResponse:
+    """A boost the session cannot take (unplugged, already charged): the page with the reason."""
+    user = _user(request)
+    consent = services.feed_back_consent_given(user=user)
+    form = SessionSettingsForm(initial=_session_form_initial(session), consent_given=consent)
+    context = _session_context(session, form)
+    context["boost_errors"] = exc.messages
+    return render(request, "energy/session_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def session_boost(request: HttpRequest, pk: int) -> HttpResponse:
+    """Charge now: the resident's own session only (404 for everyone else, staff included)."""
+    session = _own_session(request, pk)
+    try:
+        services.charging_session_boost(session=session, by=_user(request))
+    except ValidationError as exc:
+        return _session_error(request, session, exc)
+    messages.success(request, _("Charging now at full power. The plan is being updated."))
+    return redirect("energy:session_detail", pk=session.pk)
+
+
+@login_required
+@require_POST
+def session_boost_end(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _own_session(request, pk)
+    try:
+        services.charging_session_boost_end(session=session, by=_user(request))
+    except ValidationError as exc:
+        return _session_error(request, session, exc)
+    messages.success(request, _("Back to the cheapest charging that keeps your departure."))
+    return redirect("energy:session_detail", pk=session.pk)

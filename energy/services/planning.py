@@ -23,11 +23,19 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from config.outage import on_commit_despite_redis
-from energy.departures import likely_departure_slots
+from energy.departures import boost_departure_slots, likely_departure_slots
 from energy.dispatch import Plan, Scenario, baseline_plan, check_plan, parse_scenario, solve
 from energy.dispatch.core import with_likely_departures
 from energy.dispatch.solver import band_excess, only_unkept_band
-from energy.models import DispatchRun, FlexOffer, OfferStatus, PlanAssignment, PlanSlot, RunStatus
+from energy.models import (
+    ChargingSession,
+    DispatchRun,
+    FlexOffer,
+    OfferStatus,
+    PlanAssignment,
+    PlanSlot,
+    RunStatus,
+)
 from energy.scenario import BuiltScenario, build_hub_scenario, floor_to_slot
 from sharing.models import Booking, BookingStatus, Hub, Vehicle
 from sharing.services.binding import booking_bind_vehicle
@@ -89,12 +97,14 @@ def hub_plan(
         return _fail(run, RunStatus.FAILED, f"scenario rejected: {exc}")
     # owners leave early: each private car is also planned against its likely departure,
     # learned from the hub's history (not part of the stored scenario document)
-    scenario = with_likely_departures(
-        scenario,
-        likely_departure_slots(
-            hub=hub, sessions=built.sessions, start=start, now=now, minutes=hub.slot_minutes
-        ),
+    likely = likely_departure_slots(
+        hub=hub, sessions=built.sessions, start=start, now=now, minutes=hub.slot_minutes
     )
+    # "charge now": a boosted car is wanted as soon as charging flat out gets it to its target
+    boosted, reached = boost_departure_slots(scenario=scenario, sessions=built.sessions, now=now)
+    if reached:  # its target is reached: the boost is over
+        ChargingSession.objects.filter(pk__in=reached).update(boost_requested_at=None)
+    scenario = with_likely_departures(scenario, {**likely, **boosted})
     try:
         # what is left of the deadline after loading (saving the plan is a few COPYs)
         left = float(settings.DISPATCH_TIME_LIMIT_SECONDS) - (time.perf_counter() - began)

@@ -21,7 +21,7 @@ from accounts.models import ConsentKind, User
 from accounts.selectors import consents_current
 from accounts.services import consents_record
 from energy.models import ZERO, ChargingSession, PrivateCar, SessionStatus
-from energy.selectors import session_executed_fed_back_kwh
+from energy.selectors import session_charge_estimate_kwh, session_executed_fed_back_kwh
 from energy.services.replan import replan_request
 from sharing.models import Bay
 
@@ -360,8 +360,52 @@ def charging_session_end(
             return session  # unplugging twice is harmless
         session.status = SessionStatus.ENDED
         session.ended_at = now
+        session.boost_requested_at = None  # a boost lasts while the car is plugged in
         planned = session_executed_fed_back_kwh(session=session)
         session.energy_fed_back_kwh = max(session.energy_fed_back_kwh, planned)
-        session.save(update_fields=["status", "ended_at", "energy_fed_back_kwh"])
+        session.save(
+            update_fields=["status", "ended_at", "energy_fed_back_kwh", "boost_requested_at"]
+        )
         replan_request(hub_id=session.bay.hub_id, reason=f"car unplugged at {session.bay.label}")
+        return session
+
+
+def _own_active_session(session: ChargingSession, by: User) -> ChargingSession:
+    session = (
+        ChargingSession.objects.select_for_update().select_related("car", "bay").get(pk=session.pk)
+    )
+    if session.car.owner_id != by.pk:
+        raise PermissionDenied(_("This is not your car."))
+    if session.status != SessionStatus.ACTIVE:
+        raise ValidationError({"__all__": [_("This car has been unplugged already.")]})
+    return session
+
+
+def charging_session_boost(
+    *, session: ChargingSession, by: User, now: datetime | None = None
+) -> ChargingSession:
+    """Charge now: plans charge the car flat out until its target is reached, whatever the
+    price; the boost ends by itself then (see ``energy.departures.boost_departure_slots``)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        session = _own_active_session(session, by)
+        if session_charge_estimate_kwh(session=session, now=now) >= float(session.target_soc_kwh):
+            raise ValidationError(
+                {"__all__": [_("Your car already holds the charge you asked for.")]}
+            )
+        if session.boost_requested_at is None:
+            session.boost_requested_at = now
+            session.save(update_fields=["boost_requested_at"])
+            replan_request(hub_id=session.bay.hub_id, reason=f"session {session.pk} boosted")
+        return session
+
+
+def charging_session_boost_end(*, session: ChargingSession, by: User) -> ChargingSession:
+    """Back to the cheapest plan that keeps the departure; ending no boost is harmless."""
+    with transaction.atomic():
+        session = _own_active_session(session, by)
+        if session.boost_requested_at is not None:
+            session.boost_requested_at = None
+            session.save(update_fields=["boost_requested_at"])
+            replan_request(hub_id=session.bay.hub_id, reason=f"session {session.pk} boost ended")
         return session
