@@ -25,11 +25,12 @@ READS = {"GET", "HEAD", "OPTIONS"}
 
 
 class AutoSchema(openapi.AutoSchema):
-    """Documents 400, 401, 403, 404 and 429 wherever the operation can answer them.
+    """Documents 400, 401, 403, 404, 415 and 429 wherever the operation can answer them.
 
     * 400: the operation takes a body or query parameters (a list's ``limit``/``offset`` too);
     * 401 and 403: it needs a logged-in user (401 without credentials, 403 when not allowed);
     * 404: it names an object in its path;
+    * 415: it takes a body (DRF refuses a media type none of its parsers reads);
     * 429: every operation (see config.throttle).
 
     Answers an operation documents itself (``extend_schema(responses=...)``) are kept.
@@ -64,6 +65,12 @@ class AutoSchema(openapi.AutoSchema):
         if "path" in where:
             errors["404"] = (
                 "No such object, or not one you may see.",
+                "ErrorDetail",
+                DETAIL_ERROR,
+            )
+        if self.method not in READS:
+            errors["415"] = (
+                "The body's media type is not one this operation reads (send JSON).",
                 "ErrorDetail",
                 DETAIL_ERROR,
             )

@@ -29,6 +29,9 @@ PRODUCTION = {
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("SECURE_", "DEBUG"))}
     environment.pop("DJANGO_SETTINGS_MODULE", None)
+    # the browser tests' pytest-playwright run sets this for the test process; a deployment
+    # never has it (Django's async.E001)
+    environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     environment.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],

@@ -9,6 +9,7 @@ would see.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -154,6 +155,18 @@ def _current_plan(hub_id: int) -> DispatchRun | None:
     return DispatchRun.objects.filter(hub_id=hub_id, is_current=True).first()
 
 
+def _held_tasks(broker: redis.Redis) -> list[str]:
+    """The task names of the messages workers hold unacknowledged (kombu's `unacked` hash)."""
+    names: list[str] = []
+    for raw in broker.hvals("unacked"):
+        try:
+            message = json.loads(raw)[0]
+            names.append(str(message["headers"]["task"]))
+        except (ValueError, LookupError, TypeError):
+            names.append("unreadable")  # counted, so an unexpected shape fails the test
+    return names
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("kill", ["child", "whole worker"])
 def test_a_worker_killed_mid_solve_still_plans_the_hub_within_a_minute(
@@ -192,7 +205,10 @@ def test_a_worker_killed_mid_solve_still_plans_the_hub_within_a_minute(
     assert runs.filter(status=RunStatus.SUCCEEDED).count() == 1
     assert runs.count() == 2  # the killed run and the plan: no duplicate solve
     # Nothing is left that could plan the hub once more: no message queued or unacknowledged.
+    # (Other tasks may be held unacknowledged, e.g. the D-Prognosis the plan queued with a
+    # countdown, which a worker keeps until it is due.)
     assert broker.llen("dispatch") == 0
-    assert broker.hlen("unacked") == 0
+    held = _held_tasks(broker)
+    assert "energy.tasks.plan_hub" not in held and "unreadable" not in held, held
     # The lock went with the plan's worker: the next re-plan is not turned away as "busy".
     assert not broker.exists(f"wisselstroom:hub:{hub.pk}:plan-lock")
