@@ -473,6 +473,29 @@ class FlexOffer(models.Model):
         return self.up_kw * self.up_eur_per_kw + self.down_kw * self.down_eur_per_kw
 
 
+class CarbonIntensityHour(models.Model):
+    """The grid's CO2 intensity in one hour (``import_carbon``: Electricity Maps' hourly data)."""
+
+    area = models.CharField(max_length=8, default="NL")
+    start = models.DateTimeField(_("hour start (UTC)"))
+    direct_g_per_kwh = models.DecimalField(_("direct (gCO2eq/kWh)"), max_digits=7, decimal_places=2)
+    lifecycle_g_per_kwh = models.DecimalField(
+        _("life cycle (gCO2eq/kWh)"), max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    source = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["area", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["area", "start"], name="carbon_hour_unique_start")
+        ]
+        verbose_name = _("grid CO2 intensity")
+        verbose_name_plural = _("grid CO2 intensities")
+
+    def __str__(self) -> str:
+        return f"{self.area} {self.start:%Y-%m-%d %H:%M} {self.direct_g_per_kwh} g"
+
+
 # The grid side's tables (energy.grid) belong to this app; importing them here registers them.
 from energy.grid.models import (  # noqa: E402, F401
     Aggregator,

@@ -133,6 +133,7 @@ class DashboardDay:
     flex_income_eur: Decimal = ZERO
     bookings: int = 0
     bookings_served: int = 0
+    covered_from: datetime | None = None  # the first slot with numbers (past plans included)
 
 
 @dataclass
@@ -154,6 +155,13 @@ class HubDashboard:
     export_limit_kw: float | None
     soc_by_car: dict[str, list[float | None]]
     plan_starts_at: datetime | None
+    # the past of the day (energy.dashboard): measured where measured, per car, price, CO2
+    measured_fleet_kw: list[float | None] = field(default_factory=list)
+    price_eur_per_kwh: list[float | None] = field(default_factory=list)
+    carbon: Any = None  # energy.dashboard.CarbonDay
+    panels: list[Any] = field(default_factory=list)  # energy.dashboard.CarPanel per shared car
+    grid_service: Any = None  # energy.dashboard.GridService of today
+    now_index: int | None = None
 
     def chart_data(self) -> dict[str, Any]:
         """Plain JSON for ``json_script``: labels in hub-local time, one list per series."""
@@ -177,6 +185,10 @@ class HubDashboard:
             "import_limit_kw": self.import_limit_kw,
             "export_limit_kw": self.export_limit_kw,
             "soc_by_car": self.soc_by_car,
+            "measured_fleet_kw": self.measured_fleet_kw,
+            "price_eur_per_kwh": self.price_eur_per_kwh,
+            "carbon_g_per_kwh": self.carbon.values if self.carbon is not None else [],
+            "now_index": self.now_index,
         }
 
     def rows(self, day: DashboardDay) -> list[dict[str, Any]]:
@@ -194,6 +206,10 @@ class HubDashboard:
                     "grid_kw": self.grid_kw[i],
                     "flex_up_kw": self.flex_up_kw[i],
                     "flex_down_kw": self.flex_down_kw[i],
+                    "measured_fleet_kw": (
+                        self.measured_fleet_kw[i] if i < len(self.measured_fleet_kw) else None
+                    ),
+                    "past": self.now_index is not None and i < self.now_index,
                     "over_limit": self.import_limit_kw is not None
                     and (self.grid_kw[i] or 0.0) > self.import_limit_kw + 1e-6,
                 }
@@ -243,6 +259,17 @@ def hub_dashboard(*, hub: Hub, today: date | None = None) -> HubDashboard:
     run = board.run
     if run is None:
         return board
+    from energy import dashboard  # it reads the models this module's callers write
+
+    now = timezone.now()
+    now_index = next((i for i, s in enumerate(starts) if s <= now < s + SLOT), None)
+    board.now_index = now_index
+    past = dashboard.past_of_day(hub=hub, starts=starts, until=now, current=run)
+    board.measured_fleet_kw = dashboard.as_series(past.measured_fleet_kw, total)
+    board.price_eur_per_kwh = dashboard.prices_for(hub=hub, starts=starts)
+    board.carbon = dashboard.carbon_for(starts=starts, area=hub.site.price_area, tz=tz)
+    today_lo, today_hi = local_day_bounds(today, tz)
+    board.grid_service = dashboard.grid_service(hub=hub, lo=today_lo, hi=today_hi)
 
     site = run.scenario.get("site", {})
     board.import_limit_kw = _first(site.get("grid_import_limit_kw", 0.0))
@@ -263,7 +290,17 @@ def hub_dashboard(*, hub: Hub, today: date | None = None) -> HubDashboard:
         board.flex_up_kw[i] = 0.0
         board.flex_down_kw[i] = 0.0
 
-    charging: dict[int, float] = {}
+    for i, pv_past in past.planned_pv_kw.items():  # slots before the current plan
+        if board.pv_kw[i] is None:
+            board.pv_kw[i] = pv_past
+            board.base_load_kw[i] = past.planned_base_kw[i]
+            board.fleet_kw[i] = past.planned_fleet_kw.get(i, 0.0)
+            board.flex_up_kw[i] = past.planned_up_kw.get(i, 0.0)
+            board.flex_down_kw[i] = past.planned_down_kw.get(i, 0.0)
+
+    charging: dict[int, float] = {
+        i: max(0.0, kw) for i, kw in past.planned_fleet_kw.items() if kw > 0
+    }
     sums = (
         PlanSlot.objects.filter(run=run, start__gte=window_start, start__lt=window_end)
         .values("start")
@@ -303,7 +340,14 @@ def hub_dashboard(*, hub: Hub, today: date | None = None) -> HubDashboard:
         i = index.get(moment)
         if i is not None:
             soc.setdefault(plate, list(empty))[i] = float(kwh)
-    board.soc_by_car = soc
+    board.soc_by_car = dashboard.merge_soc(soc, past.planned_soc, total)
+    board.panels = dashboard.car_panels(
+        hub=hub,
+        total=days[0].slots,
+        soc_by_car={p: v[: days[0].slots] for p, v in board.soc_by_car.items()},
+        measured=past.measured_soc,
+        now_index=now_index,
+    )
 
     hours = run.slot_minutes / 60
     for d in days:
@@ -312,6 +356,7 @@ def hub_dashboard(*, hub: Hub, today: date | None = None) -> HubDashboard:
         d.covered = len(covered)
         if not covered:
             continue
+        d.covered_from = starts[covered[0]]
         d.solar_kwh = sum((board.pv_kw[i] or 0.0) for i in covered) * hours
         charge = sum(charging.get(i, 0.0) for i in covered) * hours
         from_sun = (

@@ -85,6 +85,9 @@ def _chart_text() -> dict[str, str]:
         "power": _("Charging power (kW)"),
         "soc": _("Charge (kWh)"),
         "battery": _("Battery size"),
+        "measured": _("Fleet charging, measured"),
+        "price": _("Day-ahead price (€/kWh)"),
+        "carbon": _("Grid CO₂ (g/kWh)"),
     }
 
 
@@ -104,6 +107,8 @@ def hub_dashboard(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "rows": board.rows(shown),
         "chart_data": {**board.chart_data(), "text": _chart_text()},
         "cars": sorted(board.soc_by_car),
+        "has_measured": any(v is not None for v in board.measured_fleet_kw),
+        "has_prices": any(v is not None for v in board.price_eur_per_kwh),
     }
     template_name = "energy/hub_dashboard.html"
     if request.htmx:

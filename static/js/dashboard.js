@@ -59,6 +59,7 @@
           line(t.pv, series.pv_kw, colours.pv, { fill: "origin", backgroundColor: "rgba(208,140,0,0.18)" }),
           line(t.homes, series.base_load_kw, colours.homes),
           line(t.fleet, series.fleet_kw, colours.fleet),
+          line(t.measured, series.measured_fleet_kw || [], colours.fleet, { borderDash: [2, 3], pointRadius: 1.5, spanGaps: false }),
           line(t.grid, series.grid_kw, colours.grid),
           line(t.limit, limit, colours.limit, { borderDash: [6, 4], borderWidth: 2 })
         ]
@@ -76,6 +77,26 @@
       },
       options: Object.assign(baseOptions("kW"), { scales: { x: { stacked: true, ticks: { maxTicksLimit: 8 } }, y: { stacked: true } } })
     });
+    var priceCanvas = document.getElementById("chart-price");
+    if (priceCanvas) {
+      var priceOptions = baseOptions("");
+      priceOptions.scales = {
+        x: { ticks: { maxTicksLimit: 8 } },
+        y: { position: "left", title: { display: true, text: "€/kWh" } },
+        y1: { position: "right", min: 0, grid: { drawOnChartArea: false }, title: { display: true, text: "g/kWh" } }
+      };
+      new Chart(priceCanvas, {
+        type: "line",
+        data: {
+          labels: labels,
+          datasets: [
+            line(t.price, series.price_eur_per_kwh || [], colours.grid, { yAxisID: "y", stepped: true }),
+            line(t.carbon, series.carbon_g_per_kwh || [], colours.homes, { yAxisID: "y1", borderDash: [5, 3] })
+          ]
+        },
+        options: priceOptions
+      });
+    }
     var socCanvas = document.getElementById("chart-soc");
     if (socCanvas) {
       var plates = Object.keys(series.soc_by_car).sort();

@@ -104,17 +104,18 @@ def test_dashboard_headline_numbers(client, resident, energy_hub, planned):
     html = response.content.decode()
     assert "20 kWh" in html  # 10 kW of solar for two hours
     assert "83%" in html  # 5 of the fleet's 6 kW come from the solar surplus
-    assert "1 / 40 kW" in html  # peak grid import against the connection limit
+    assert "1 kW" in html and "of the 40 kW the connection allows" in html  # peak import
     assert "€ 0.12" in html  # 2 kW x 0.05 + 1 kW x 0.02
-    assert "figures cover the plan from 10:00 on." in html
+    assert "figures cover the plans from 10:00 on." in html
 
 
 def test_dashboard_has_charts_data_and_a_table_fallback(client, resident, energy_hub, planned):
     client.force_login(resident)
     response = client.get(url(energy_hub))
     html = response.content.decode()
-    for canvas in ("chart-power", "chart-flex", "chart-soc"):
+    for canvas in ("chart-power", "chart-flex", "chart-price"):
         assert f'id="{canvas}"' in html
+    assert 'id="car-panels"' in html  # one small chart per shared car
     assert "vendor/chartjs/chart.umd.min.js" in html
     assert "js/dashboard.js" in html
     assert "cdn" not in html.lower()
@@ -172,7 +173,7 @@ def test_queries_stay_flat_with_more_cars(
     client, resident, energy_hub, planned, django_assert_max_num_queries
 ):
     client.force_login(resident)
-    with django_assert_max_num_queries(12) as few:
+    with django_assert_max_num_queries(20) as few:
         client.get(url(energy_hub))
     cars = [VehicleFactory(hub=energy_hub) for _ in range(6)]
     current_plan(energy_hub, start=NOW, slots=8, vehicles=cars)
