@@ -106,7 +106,6 @@ def hub_dashboard(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "shown": shown,
         "rows": board.rows(shown),
         "chart_data": {**board.chart_data(), "text": _chart_text()},
-        "cars": sorted(board.soc_by_car),
         "has_measured": any(v is not None for v in board.measured_fleet_kw),
         "has_prices": any(v is not None for v in board.price_eur_per_kwh),
     }

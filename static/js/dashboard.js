@@ -11,7 +11,7 @@
 
   var colours = {
     pv: "#d08c00", homes: "#4d5a66", fleet: "#0a6b47", grid: "#1f5fa8",
-    limit: "#a4161a", up: "#0a6b47", down: "#7a3e9d", soc: ["#0a6b47", "#1f5fa8", "#d08c00", "#7a3e9d", "#a4161a", "#4d5a66"]
+    limit: "#a4161a", up: "#0a6b47", down: "#7a3e9d"
   };
   var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
@@ -97,20 +97,7 @@
         options: priceOptions
       });
     }
-    var socCanvas = document.getElementById("chart-soc");
-    if (socCanvas) {
-      var plates = Object.keys(series.soc_by_car).sort();
-      new Chart(socCanvas, {
-        type: "line",
-        data: {
-          labels: labels,
-          datasets: plates.map(function (plate, i) {
-            return line(plate, series.soc_by_car[plate], colours.soc[i % colours.soc.length]);
-          })
-        },
-        options: baseOptions("kWh")
-      });
-    }
+    // The shared cars' charge is one small server-drawn SVG per car (no colours to tell apart).
   }
 
   function drawSession(plan) {

@@ -1,6 +1,6 @@
 """The hub dashboard's today at phone size (390 x 844), in English and Dutch: the past of the
 day from an earlier plan, a small chart per shared car for 20 cars, the price and CO2 chart and
-the grid card; visible, no horizontal scroll, no console errors."""
+the grid card; visible, no horizontal scroll, no console errors, no serious axe violation."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from energy.scenario import floor_to_slot
 from tests.browser.conftest import no_horizontal_scroll
+from tests.browser.test_accessibility import serious_violations
 from tests.browser.test_header_and_pwa import console_errors, switch_language  # noqa: F401
 from tests.factories import HubFactory, SiteFactory, VehicleFactory, current_plan
 
@@ -44,4 +45,5 @@ def test_dashboard_today_on_a_phone(page, login, screenshot, console_errors, res
     assert TEXT[lang]["grid"] in page.locator("#grid-title").inner_text()
     assert no_horizontal_scroll(page)
     screenshot(f"dashboard-today-{lang}")
+    assert serious_violations(page) == []  # axe-core, served by the project
     assert console_errors == []
