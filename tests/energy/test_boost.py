@@ -199,3 +199,18 @@ def test_an_unplugged_or_charged_car_gets_a_400_with_the_reason(client, resident
     response = client.post(reverse("energy:session_boost", args=[session.pk]))
     assert response.status_code == 400
     assert "unplugged already" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_boost_speaks_dutch(client, resident, replans) -> None:
+    hub = make_hub()
+    session = _session(resident, hub, boosted=False)
+    client.force_login(resident)
+    url = reverse("energy:session_detail", args=[session.pk])
+    html = client.get(url, headers={"Accept-Language": "nl"}).content.decode()
+    assert "Nu laden" in html and "Dit kan meer kosten" in html
+    session.boost_requested_at = NOW
+    session.save()
+    html = client.get(url, headers={"Accept-Language": "nl"}).content.decode()
+    assert "Nu laden staat aan" in html and "rond 00:57" in html
+    assert "Stoppen met nu laden" in html
