@@ -38,6 +38,7 @@ from energy.models import (
     SessionStatus,
     Site,
 )
+from energy.selectors import session_charge_estimate_kwh
 from sharing.models import Booking, BookingStatus, Hub, MaintenanceBlock, Vehicle, VehicleStatus
 
 SCENARIO_FORMAT = "v2g-hub-scenario/1"
@@ -149,7 +150,8 @@ def build_hub_scenario(*, hub: Hub, start: datetime, slots: int, now: datetime) 
     ).select_related("car", "bay__charger"):
         car_p = session.car
         battery = _f(car_p.battery_kwh)
-        soc = min(_f(session.initial_soc_kwh), battery)
+        # what the car holds now, not at plug-in: the metered (else planned) charge since
+        soc = min(session_charge_estimate_kwh(session=session, now=now), battery)
         charge_kw = _f(car_p.max_charge_kw)
         discharge_kw = 0.0
         charger = getattr(session.bay, "charger", None)

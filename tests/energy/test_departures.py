@@ -134,3 +134,28 @@ def test_hub_plan_plans_private_cars_against_their_likely_departure() -> None:
     assert [v.likely_departure_slot for v in private] == [12]
     # the stored scenario document stays the exchange format: no such key
     assert all("likely_departure_slot" not in v for v in run.scenario["vehicles"])
+
+
+@pytest.mark.django_db
+def test_a_plugged_in_car_enters_the_plan_with_what_it_holds_now() -> None:
+    """The scenario starts a resident's car from its metered charge since plug-in, not from
+    the charge it had when it was plugged in (it would be charged twice)."""
+    from energy.grid.models import ChargerIspPower
+    from energy.models import Charger
+    from energy.scenario import build_hub_scenario
+
+    hub = make_hub()
+    bay = Bay.objects.get(hub=hub, label="B03")
+    session = _active(_car("P-1"), bay)  # plugged in 2 h ago with 20 kWh
+    charger = Charger.objects.get(bay=bay)
+    for q in range(8):  # 10 kW metered in each quarter hour since
+        ChargerIspPower.objects.create(
+            charger=charger,
+            hub=hub,
+            start=NOW - timedelta(hours=2) + q * timedelta(minutes=15),
+            power_sum_kw=10.0,
+            samples=1,
+        )
+    built = build_hub_scenario(hub=hub, start=NOW, slots=16, now=NOW)
+    car = next(v for v in built.document["vehicles"] if v["id"] == f"session-{session.pk}")
+    assert car["initial_soc_kwh"] == pytest.approx(20.0 + 10.0 * 2 * 0.92, abs=0.01)
