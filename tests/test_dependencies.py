@@ -70,3 +70,41 @@ def test_the_production_lock_is_what_production_needs_and_nothing_else():
     assert needed - locked == set(), "needed at run time but not in the production lock"
     assert locked - needed == set(), "in the production lock but needed only for development"
     assert not DEV_TOOLS & locked
+
+
+# development tools that live in the product tree for now (the benchmarks)
+DEVELOPMENT_MODULES = ("energy/dispatch/bench/", "energy/management/commands/bench_")
+
+
+def test_every_package_the_app_imports_is_in_the_production_lock():
+    """Read every import of the app's modules: a third-party package only the development lock
+    has (Pillow came in through acnportal once) would break the production image."""
+    import ast
+    import importlib.metadata
+    import sys
+
+    distributions = importlib.metadata.packages_distributions()
+    production = _lock("requirements.lock")
+    first_party = {"accounts", "sharing", "energy", "config", "tests"}
+    missing: dict[str, str] = {}
+    for folder in ("accounts", "sharing", "energy", "config"):
+        for path in (ROOT / folder).rglob("*.py"):
+            relative = path.relative_to(ROOT).as_posix()
+            if relative.startswith(DEVELOPMENT_MODULES):
+                continue
+            for node in ast.walk(ast.parse(path.read_text(), relative)):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                else:
+                    continue
+                for name in names:
+                    top = name.split(".")[0]
+                    if top in sys.stdlib_module_names or top in first_party:
+                        continue
+                    for dist in distributions.get(top, [top]):
+                        key = re.sub(r"[-_.]+", "-", dist).lower()
+                        if key not in production:
+                            missing[key] = relative
+    assert not missing, f"imported but not in requirements.lock: {missing}"
