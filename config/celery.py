@@ -10,9 +10,21 @@ from typing import Any
 from celery import Celery
 from celery.schedules import crontab
 from celery.signals import setup_logging
-from django.conf import settings as django_settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+
+def _poll_seconds() -> int:
+    """OPENADR_POLL_SECONDS without reading Django's settings: this module is imported with the
+    ``config`` package, before ``config.startup`` can turn a bad setting into one line (the
+    settings module validates the same variable and refuses a bad one properly)."""
+    try:
+        return max(10, int(os.environ.get("OPENADR_POLL_SECONDS", "60")))
+    except ValueError:
+        return 60
+
+
+_OPENADR_POLL_SECONDS = _poll_seconds()
 
 app = Celery("wisselstroom")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -69,8 +81,8 @@ app.conf.beat_schedule = {
     # Capacity limits from the grid operators' OpenADR 3 VTNs (OPENADR_POLL_SECONDS, default 60).
     "poll-openadr": {
         "task": "energy.grid.tasks.poll_openadr",
-        "schedule": float(django_settings.OPENADR_POLL_SECONDS),
-        "options": {"expires": max(10, django_settings.OPENADR_POLL_SECONDS - 5)},
+        "schedule": float(_OPENADR_POLL_SECONDS),
+        "options": {"expires": max(10, _OPENADR_POLL_SECONDS - 5)},
     },
     "purge-old-runs": {
         "task": "energy.tasks.purge_old_runs",
