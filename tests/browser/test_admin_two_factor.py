@@ -23,6 +23,8 @@ def test_staff_log_in_to_the_admin_with_their_apps_code(page, fleet_admin, scree
     page.get_by_text("That code is not right").wait_for()
     assert "/admin/login/" in page.url
     screenshot("admin-login-2fa-wrong-code")
+    # django-otp throttles a device after a wrong code (1 s, doubling): a person retypes slower
+    page.wait_for_timeout(1500)
     _fill(page, code(app))
     page.wait_for_url(lambda url: "/admin/login/" not in url)
     assert page.get_by_role("heading", name="Run the hub").is_visible()
