@@ -7,7 +7,7 @@ is what the hub's own history says 90 % of stays reach.
 
 - Per car, from its last ended sessions when it has ``MIN_CAR_SESSIONS`` of them; else per hub
   from ``MIN_HUB_SESSIONS`` ended sessions of the last ``HISTORY_DAYS``; else the documented
-  default ``LIKELY_STAY_SHARE`` (a quarter of the declared stay).
+  default ``LIKELY_STAY_SHARE`` (half the declared stay).
 - A car still plugged in after its likely departure gets a new one: now + share x what is left
   of its declared stay.
 - A "charge now" boost overrides all that (``boost_departure_slots``): the car is planned to

@@ -33,13 +33,13 @@ def _soc_at(scn: Any, plan: Any, vid: str, slot: int) -> float:
     return soc
 
 
-def test_the_likely_departure_is_a_quarter_of_the_declared_stay_by_default() -> None:
+def test_the_likely_departure_is_half_the_declared_stay_by_default() -> None:
     scn = _one_private([0.2] * 96)
     car = scn.vehicles[0]
-    assert LIKELY_STAY_SHARE == 0.25
-    assert likely_departure(car) == 10
+    assert LIKELY_STAY_SHARE == 0.5
+    assert likely_departure(car) == 20
     late = replace(car, plugged_in_from_slot=10)
-    assert likely_departure(late) == 18  # 10 + ceil(0.25 x 30)
+    assert likely_departure(late) == 25
     assert likely_departure(replace(car, likely_departure_slot=33)) == 33
     # never after the declared departure, never before plug-in
     assert likely_departure(replace(car, likely_departure_slot=90)) == 40
@@ -58,9 +58,9 @@ def test_cheap_late_slots_do_not_leave_an_early_leaver_empty() -> None:
         assert check_plan(scn, plan).valid
         assert _soc_at(scn, plan, "own", 40) == pytest.approx(30.0, abs=0.05)
     # planned to the declared departure alone, it waits for the cheap slots; planned to the
-    # likely one (slot 10), the car is full by then at a small extra cost
+    # likely one (slot 20), the car is full by then at a small extra cost
     assert _soc_at(scn, declared_only, "own", 20) < 12.0
-    assert _soc_at(scn, robust, "own", 10) == pytest.approx(30.0, abs=0.05)
+    assert _soc_at(scn, robust, "own", 20) == pytest.approx(30.0, abs=0.05)
     assert robust.summary["terms"]["score"] > declared_only.summary["terms"]["score"]
 
 

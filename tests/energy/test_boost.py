@@ -47,7 +47,7 @@ def _prices(hub: Hub) -> None:
         PriceSlot.objects.create(area=hub.site.price_area, start=start, day_ahead_eur_per_kwh=price)
 
 
-def _session(owner, hub: Hub, *, boosted: bool, stay_hours: int = 16) -> ChargingSession:
+def _session(owner, hub: Hub, *, boosted: bool) -> ChargingSession:
     car = PrivateCar.objects.create(
         owner=owner,
         plate="EV-01-X",
@@ -61,7 +61,7 @@ def _session(owner, hub: Hub, *, boosted: bool, stay_hours: int = 16) -> Chargin
         bay=Bay.objects.get(hub=hub, label="B03"),
         plugged_in_at=NOW,
         initial_soc_kwh=Decimal("20"),
-        departure_at=NOW + timedelta(hours=stay_hours),
+        departure_at=NOW + timedelta(hours=16),
         target_soc_kwh=Decimal("50"),
         boost_requested_at=NOW if boosted else None,
     )
@@ -94,9 +94,7 @@ def test_a_boosted_car_charges_flat_out_from_the_first_slot(resident) -> None:
 def test_an_unboosted_car_waits_for_the_cheap_hours(resident) -> None:
     hub = make_hub()
     _prices(hub)
-    # a 24-h stay: its likely departure (plug-in + a quarter of the stay, slot 24) leaves the
-    # twelve cheap quarter hours after the dear ones for its 30 kWh
-    session = _session(resident, hub, boosted=False, stay_hours=24)
+    session = _session(resident, hub, boosted=False)
     power = _planned_kw(session)
     assert sum(power[:12]) == pytest.approx(0.0, abs=0.05)  # nothing in the dear hours
     assert sum(power) * 0.25 * 0.92 >= 29.9  # and its 30 kWh later

@@ -67,8 +67,8 @@ def test_without_history_the_default_share_is_used() -> None:
     slots = likely_departure_slots(
         hub=hub, sessions={"s": session.pk}, start=NOW, now=NOW, minutes=15
     )
-    # plugged 2 h ago, 10 h declared: likely at plug-in + 2.5 h = now + 0.5 h = slot 2
-    assert slots == {"s": 2}
+    # plugged 2 h ago, 10 h declared: likely at plug-in + 5 h = now + 3 h = slot 12
+    assert slots == {"s": 12}
 
 
 @pytest.mark.django_db
@@ -110,11 +110,11 @@ def test_a_car_with_its_own_history_gets_its_own_share() -> None:
 def test_a_car_still_here_after_its_likely_departure_gets_a_new_one() -> None:
     hub = make_hub()
     session = _active(_car("P-1"), Bay.objects.get(hub=hub, label="B03"))
-    later = NOW + timedelta(hours=6)  # past plug-in + 2.5 h; 2 h of the declared stay left
+    later = NOW + timedelta(hours=6)  # past plug-in + 5 h; 2 h of the declared stay left
     slots = likely_departure_slots(
         hub=hub, sessions={"s": session.pk}, start=later, now=later, minutes=15
     )
-    assert slots == {"s": 2}  # now + a quarter of the 2 h left
+    assert slots == {"s": 4}  # now + half of the 2 h left
 
 
 @pytest.mark.django_db
@@ -131,7 +131,7 @@ def test_hub_plan_plans_private_cars_against_their_likely_departure() -> None:
         run = hub_plan(hub=hub, trigger="test", slots=96, solver=spy)
     assert run.status == RunStatus.SUCCEEDED
     private = [v for v in seen[0].vehicles if v.is_private]
-    assert [v.likely_departure_slot for v in private] == [2]
+    assert [v.likely_departure_slot for v in private] == [12]
     # the stored scenario document stays the exchange format: no such key
     assert all("likely_departure_slot" not in v for v in run.scenario["vehicles"])
 
