@@ -66,6 +66,10 @@ INSTALLED_APPS = [
     "sharing",
     "energy",
 ]
+# The benchmark commands (bench/): development only, never in a production image.
+BENCHMARKS = env_bool("BENCHMARKS", DEBUG)
+if BENCHMARKS:
+    INSTALLED_APPS.append("bench")
 
 MIDDLEWARE = [
     # /healthz answers before the host check and the HTTPS redirect, for probes from inside.

@@ -67,21 +67,7 @@ def wh_per_km(vehicle_model_consumption: Decimal) -> int:
     return int(milli.to_integral_value(rounding="ROUND_CEILING"))
 
 
-_HOLDS_CAR = frozenset({str(BookingStatus.BOUND.value), str(BookingStatus.ACTIVE.value)})
-
-
-def need_from_row(
-    pk: int,
-    start: datetime,
-    end: datetime,
-    promised: int,
-    expected: int,
-    vehicle_id: int | None,
-    status: str,
-) -> fz.Need:
-    # Plain strings: comparing with the TextChoices members is slow in this hot loop.
-    bound = vehicle_id if status in _HOLDS_CAR else None
-    return fz.Need(pk, minute(start), minute(end), promised, expected, bound)
+HOLDS_CAR = frozenset({str(BookingStatus.BOUND.value), str(BookingStatus.ACTIVE.value)})
 
 
 @dataclass
@@ -143,7 +129,7 @@ class Snapshot:
             "vehicle_id",
             "status",
         )
-        exclude, holds_car, need = self.exclude, _HOLDS_CAR, fz.Need
+        exclude, holds_car, need = self.exclude, HOLDS_CAR, fz.Need
         self.needs = {
             pk: need(pk, start, end, promised, expected, car if status in holds_car else None)
             for pk, start, end, promised, expected, car, status in rows

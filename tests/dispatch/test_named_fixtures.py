@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from energy.dispatch import bench, check_plan, parse_scenario, solve
+from bench import dispatch as bench
+from energy.dispatch import check_plan, parse_scenario, solve
 from energy.dispatch.baselines import baseline_plan
 from tests.dispatch.conftest import solve_checked
 from tests.dispatch.factories import booking, private, scenario, vehicle

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from energy.dispatch.bench import replay
-from energy.management.commands.bench_replay import shared_data_dir
+from bench.dispatch import replay
+from bench.management.commands.bench_replay import shared_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = shared_data_dir()

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from energy.dispatch import bench, check_plan, parse_scenario, solve
+from bench import dispatch as bench
+from energy.dispatch import check_plan, parse_scenario, solve
 from energy.dispatch.assign import assign
 from energy.dispatch.core import Arrays
 from tests.dispatch.factories import booking, scenario, vehicle

@@ -13,12 +13,12 @@ def _child(job: str, case_name: str, time_limit: float, seed: int, out: Any) -> 
     import resource
     import time as _time
 
-    from ..baselines import baseline_plan
-    from ..check import check_plan
-    from ..core import Arrays
-    from ..lp import build_and_solve
-    from ..scenario import parse_scenario
-    from ..solver import solve
+    from energy.dispatch.baselines import baseline_plan
+    from energy.dispatch.check import check_plan
+    from energy.dispatch.core import Arrays
+    from energy.dispatch.lp import build_and_solve
+    from energy.dispatch.scenario import parse_scenario
+    from energy.dispatch.solver import solve
 
     # the C++ solvers print a banner on fd 1; keep the benchmark table clean
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -81,11 +81,11 @@ def measure_process(doc: dict[str, Any], time_limit: float) -> dict[str, Any]:
     import time as _time
     from pathlib import Path
 
-    from ..check import check_plan
-    from ..plan import parse_plan_text
-    from ..scenario import parse_scenario
+    from energy.dispatch.check import check_plan
+    from energy.dispatch.plan import parse_plan_text
+    from energy.dispatch.scenario import parse_scenario
 
-    root = Path(__file__).resolve().parents[3]
+    root = Path(__file__).resolve().parents[2]
     with tempfile.TemporaryDirectory() as tmp:
         src, out = Path(tmp) / "scenario.json", Path(tmp) / "plan.json"
         src.write_text(json.dumps(doc), encoding="utf-8")

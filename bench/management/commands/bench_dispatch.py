@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from energy.dispatch import bench
+from bench import dispatch as bench
 
 
 class Command(BaseCommand):

@@ -41,7 +41,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -59,7 +59,7 @@ from rest_framework.authtoken.models import Token
 from accounts.models import Household, User
 from sharing import feasibility as fz
 from sharing.models import Booking, BookingStatus, Hub, Vehicle, VehicleModel
-from sharing.planning import need_from_row, snapshot
+from sharing.planning import HOLDS_CAR, minute, snapshot
 from sharing.services.rules import floor_to_slot
 
 H = timedelta(hours=1)
@@ -67,6 +67,20 @@ LOCAL_REDIS = "redis://127.0.0.1:6379/0"
 BENCH_REDIS_DB = 13  # 14: bench_orchestration, 15: the Celery worker test
 TARGET_P95_MS = {"availability": 50.0, "create": 150.0}
 KINDS = (("availability", "GET availability"), ("create", "POST booking"))
+
+
+def need_from_row(
+    pk: int,
+    start: datetime,
+    end: datetime,
+    promised: int,
+    expected: int,
+    vehicle_id: int | None,
+    status: str,
+) -> fz.Need:
+    # Plain strings: comparing with the TextChoices members is slow in this hot loop.
+    bound = vehicle_id if status in HOLDS_CAR else None
+    return fz.Need(pk, minute(start), minute(end), promised, expected, bound)
 
 
 def percentile(values: list[float], q: float) -> float:

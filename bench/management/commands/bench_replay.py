@@ -3,7 +3,7 @@
 Real residential sessions replayed in Caltech's ACN-Sim under one aggregate power limit, with
 acnportal's earliest-deadline-first and least-laxity-first against our planner called through
 `plan_scenario` every 15 minutes. What is real and what is synthesised (declared departures,
-batteries) is written down in `energy.dispatch.bench.replay`.
+batteries) is written down in `bench.dispatch.replay`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from energy.dispatch.bench import replay
+from bench.dispatch import replay
 
 
 def shared_data_dir() -> Path:

@@ -391,9 +391,9 @@ def _make_planner_algo(base: type, interface_base: type) -> tuple[type, type]:
             raise AssertionError("unreachable")
 
         def schedule(self, active_sessions: list[Any]) -> dict[str, list[float]]:
-            from ..check import check_plan
-            from ..plan import parse_plan_text
-            from ..scenario import parse_scenario
+            from energy.dispatch.check import check_plan
+            from energy.dispatch.plan import parse_plan_text
+            from energy.dispatch.scenario import parse_scenario
 
             live = [a for a in active_sessions if a.remaining_demand > 1e-3]
             if not live:

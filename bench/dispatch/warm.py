@@ -12,8 +12,9 @@ import copy
 import time
 from typing import Any
 
-from ..scenario import parse_scenario
-from ..solver import solve
+from energy.dispatch.scenario import parse_scenario
+from energy.dispatch.solver import solve
+
 from .cases import CASES, TIME_LIMITS, build
 
 WARM_HEADER = ["case", "cold_s", "cold_score", "warm_s", "warm_score", "time_ratio", "score_diff"]

@@ -19,8 +19,8 @@ def shared_data_dir() -> Path:
     env = os.environ.get("WISSELSTROOM_SHARED_DATA")
     if env:
         return Path(env)
-    # energy/dispatch/bench/data.py -> project root is parents[3]; data lives in ../shared/data
-    return Path(__file__).resolve().parents[4] / "shared" / "data"
+    # bench/dispatch/data.py -> project root is parents[2]; data lives in ../shared/data
+    return Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 def data_available() -> bool:
