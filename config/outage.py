@@ -4,6 +4,7 @@ the log says what was skipped; ``/healthz`` reports the outage."""
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -35,11 +36,16 @@ def reason(exc: BaseException) -> str:
 def on_commit_despite_redis(func: Callable[[], object], *, what: str) -> None:
     """``transaction.on_commit(func)``, except that an unreachable Redis (the task queue, a
     re-plan counter) while it runs is one warning, not an error: the change has committed and
-    the resident must hear that it is done. Periodic tasks catch up on what was skipped."""
+    the resident must hear that it is done. Periodic tasks catch up on what was skipped.
+
+    ``func`` runs in the context (``contextvars``) it was queued in, not the one that commits:
+    a pause of re-plans around a change (``energy.locks.replans_paused``) therefore holds for
+    its announcement even when an outer transaction commits after the pause has ended."""
+    context = contextvars.copy_context()
 
     def run() -> None:
         try:
-            func()
+            context.run(func)
         except REDIS_DOWN as exc:
             logger.warning("Redis is unreachable, %s skipped: %s", what, reason(exc))
 

@@ -16,7 +16,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("api/", include("accounts.api_urls")),
     path("api/", include("sharing.api_urls")),
-    path("api/", include("energy.api_urls")),
+    path("api/grid/", include("energy.grid.api_urls")),  # aggregator counterparties
     path("energy/", include("energy.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("healthz/live", views.liveness, name="healthz-live"),

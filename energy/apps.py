@@ -22,3 +22,4 @@ class EnergyConfig(AppConfig):
         signals.prices_changed.connect(
             receivers.on_prices_changed, dispatch_uid="energy-replan-on-prices"
         )
+        signals.plan_made.connect(receivers.on_plan_made, dispatch_uid="energy-grid-prognoses")

@@ -28,7 +28,7 @@ from energy.models import (
     SessionStatus,
     Site,
 )
-from energy.scenario import floor_to_slot
+from energy.problem import floor_to_slot
 from sharing.demo import seed_sharing_demo
 from sharing.models import Bay, Hub
 

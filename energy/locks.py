@@ -1,5 +1,5 @@
-"""Per-hub coordination of re-plans: a lock so one hub is never solved twice at once, and an
-event counter so a burst of changes causes few solves.
+"""Per-hub coordination of re-plans: a lock so one hub is never solved twice at once, an
+event counter so a burst of changes causes few solves, and a pause for bulk changes.
 
 With Redis (``REDIS_URL``) both live in Redis and hold across workers and machines; without
 it (the embedded default, tasks in-process) the local-memory cache serves one process.
@@ -7,6 +7,7 @@ it (the embedded default, tasks in-process) the local-memory cache serves one pr
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import secrets
 import threading
@@ -138,12 +139,6 @@ def redelivery_record(task_id: str) -> int:
     return django_cache.incr(key)
 
 
-def hub_lock_held(hub_id: int) -> bool:
-    key = _key(hub_id, "plan-lock")
-    client = _redis()
-    return bool(client.exists(key)) if client is not None else django_cache.get(key) is not None
-
-
 def event_count(hub_id: int) -> int:
     client = _redis()
     key = _key(hub_id, "events")
@@ -194,3 +189,27 @@ def release_queue_slot(hub_id: int) -> None:
         client.delete(key)
     else:
         django_cache.delete(key)
+
+
+_paused: contextvars.ContextVar[bool] = contextvars.ContextVar("replans_paused", default=False)
+
+
+@contextmanager
+def replans_paused() -> Iterator[None]:
+    """Bulk changes (the demo seed, imports, a plan's own bindings) ask for no re-plan; the
+    caller plans once after.
+
+    The changes are announced when their transaction commits, which may be after this block
+    when an outer transaction encloses it: the announcements are queued with the context they
+    were made in (``config.outage.on_commit_despite_redis`` copies it), so the pause holds for
+    them too, inside an outer transaction or not.
+    """
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
+
+
+def replans_are_paused() -> bool:
+    return _paused.get()

@@ -1,4 +1,5 @@
-"""What the energy app does when other parts of the system change: queue a re-plan."""
+"""What the energy app does when other parts of the system change: queue a re-plan; and when
+a new plan is made: send the grid operator its D-Prognoses."""
 
 from __future__ import annotations
 
@@ -17,3 +18,9 @@ def on_vehicle_changed(sender: Any, *, hub_id: int, reason: str = "vehicle", **k
 
 def on_prices_changed(sender: Any, *, area: str, **kwargs: Any) -> None:
     replan_all_hubs(reason="new prices", site__price_area=area)
+
+
+def on_plan_made(sender: Any, *, hub_id: int, **kwargs: Any) -> None:
+    from energy.grid.tasks import send_d_prognoses  # the grid side loads after the models
+
+    send_d_prognoses.delay(hub_id)

@@ -1,4 +1,9 @@
-"""Celery tasks of the energy app: thin, by id, each calling one service."""
+"""Celery tasks of the energy app: thin, by id, each calling one service.
+
+Imports go one way: services queue these tasks (``energy.services.replan``), the tasks call
+services that never import this module. A made plan is announced (``energy.signals.plan_made``)
+rather than handed to the grid side by name.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +14,12 @@ from pathlib import Path
 from celery import Task, shared_task
 from celery.exceptions import MaxRetriesExceededError, SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.mail import mail_admins
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from config.mail import (
-    MAIL_MAX_RETRIES,
-    MAIL_RETRY_BACKOFF,
-    MAIL_RETRY_BACKOFF_MAX,
-    TRANSIENT_MAIL_ERRORS,
-    permanent_refusals_not_retried,
-)
-from energy import locks
+from energy import locks, signals
 from energy.models import DispatchRun
-from energy.services.replan import SCHEDULED, plan_hub_guarded, runs_fail_lost
+from energy.services.planning import SCHEDULED, plan_hub_guarded, runs_fail_lost
 
 logger = logging.getLogger(__name__)
 
@@ -64,23 +61,14 @@ def plan_hub(self: Task, hub_id: int, trigger: str = SCHEDULED) -> dict[str, obj
             raise self.retry(countdown=locks.lease_remaining(hub_id) + 1)
         except MaxRetriesExceededError:
             pass
-    if outcome.status == "planned":
-        send_d_prognoses.delay(hub_id)  # the grid operator hears of a changed baseline
+    if outcome.status != "planned":
+        return {"hub": hub_id, "status": outcome.status, "run": outcome.run_id}
+    if locks.event_count(hub_id) > outcome.seen and locks.claim_queue_slot(hub_id, 60):
+        # Changes arrived while solving: plan again, soon.
+        plan_hub.apply_async((hub_id, "changes during solve"), countdown=1)
+    # the grid operator hears of a changed baseline (energy.grid's receiver)
+    signals.plan_made.send(sender="energy", hub_id=hub_id, run_id=outcome.run_id)
     return {"hub": hub_id, "status": outcome.status, "run": outcome.run_id}
-
-
-@shared_task(autoretry_for=(OperationalError,), max_retries=3, retry_backoff=10, soft_time_limit=60)
-def send_d_prognoses(hub_id: int) -> dict[str, object]:
-    """Send the hub's grid operator each D-Prognosis the new plan changed, at most as often
-    as the operator allows: one held back is sent by a single re-queued run later."""
-    from django.core.cache import cache
-
-    from energy.grid.uftp import prognoses_send
-
-    sent, wait = prognoses_send(hub_id=hub_id)
-    if wait > 0 and cache.add(f"uftp-prognosis-queued:{hub_id}", 1, timeout=int(wait) + 30):
-        send_d_prognoses.apply_async((hub_id,), countdown=wait)
-    return {"hub": hub_id, "sent": sent, "wait": wait}
 
 
 @shared_task(expires=4 * 60)
@@ -128,18 +116,3 @@ def import_prices_from_inbox() -> int:
         (inbox / target).mkdir(exist_ok=True)
         path.rename(inbox / target / path.name)
     return imported
-
-
-@shared_task(
-    autoretry_for=TRANSIENT_MAIL_ERRORS,
-    max_retries=MAIL_MAX_RETRIES,
-    retry_backoff=MAIL_RETRY_BACKOFF,
-    retry_backoff_max=MAIL_RETRY_BACKOFF_MAX,
-    retry_jitter=True,
-    soft_time_limit=30,
-    time_limit=60,
-)
-def mail_admins_retried(subject: str, message: str) -> None:
-    """A failure the admins must hear about (a failed dispatch run), retried like resident mail."""
-    with permanent_refusals_not_retried():
-        mail_admins(subject, message)

@@ -25,6 +25,7 @@ from accounts.models import User
 from energy import selectors
 from energy.forms import FloorPercentForm, PrivateCarForm, SessionSettingsForm, SessionStartForm
 from energy.models import ChargingSession, PrivateCar, SessionStatus
+from energy.services import charging_sessions
 from energy.services import private_cars as services
 from sharing.models import Hub
 
@@ -213,7 +214,7 @@ def session_start(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            session = services.charging_session_start(
+            session = charging_sessions.charging_session_start(
                 car=car,
                 by=user,
                 bay=data["bay"],
@@ -299,7 +300,7 @@ def session_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                session = services.charging_session_update(
+                session = charging_sessions.charging_session_update(
                     session=session,
                     by=user,
                     departure_at=data["departure_at"],
@@ -344,7 +345,7 @@ def session_floor(request: HttpRequest, pk: int) -> HttpResponse:
         battery = session.car.battery_kwh
         floor = (battery * form.cleaned_data["floor_percent"] / 100).quantize(Decimal("0.1"))
         try:
-            services.charging_session_update(
+            charging_sessions.charging_session_update(
                 session=session,
                 by=user,
                 departure_at=session.departure_at,
@@ -376,7 +377,7 @@ def session_floor(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def session_end(request: HttpRequest, pk: int) -> HttpResponse:
     session = _own_session(request, pk)
-    session = services.charging_session_end(session=session, by=_user(request))
+    session = charging_sessions.charging_session_end(session=session, by=_user(request))
     messages.success(request, _("Unplugged. Have a good trip."))
     return redirect("energy:my_car")
 
@@ -399,7 +400,7 @@ def session_boost(request: HttpRequest, pk: int) -> HttpResponse:
     """Charge now: the resident's own session only (404 for everyone else, staff included)."""
     session = _own_session(request, pk)
     try:
-        services.charging_session_boost(session=session, by=_user(request))
+        charging_sessions.charging_session_boost(session=session, by=_user(request))
     except ValidationError as exc:
         return _session_error(request, session, exc)
     messages.success(request, _("Charging now at full power. The plan is being updated."))
@@ -411,7 +412,7 @@ def session_boost(request: HttpRequest, pk: int) -> HttpResponse:
 def session_boost_end(request: HttpRequest, pk: int) -> HttpResponse:
     session = _own_session(request, pk)
     try:
-        services.charging_session_boost_end(session=session, by=_user(request))
+        charging_sessions.charging_session_boost_end(session=session, by=_user(request))
     except ValidationError as exc:
         return _session_error(request, session, exc)
     messages.success(request, _("Back to the cheapest charging that keeps your departure."))

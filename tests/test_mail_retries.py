@@ -98,12 +98,12 @@ def test_the_password_reset_is_retried_instead_of_logged_and_dropped(flaky, resi
 
 
 def test_the_admins_mail_about_a_failed_dispatch_run_is_retried(flaky, settings):
-    from energy import tasks as energy_tasks
+    from energy import alerts
 
     settings.ADMINS = [("Ops", "ops@example.org")]
     flaky.fail(2)
 
-    result = energy_tasks.mail_admins_retried.delay("Dispatch failed for hub 1", "Run 7: ...")
+    result = alerts.mail_admins_retried.delay("Dispatch failed for hub 1", "Run 7: ...")
 
     assert result.successful()
     assert flaky.attempts == 3
@@ -113,10 +113,10 @@ def test_the_admins_mail_about_a_failed_dispatch_run_is_retried(flaky, settings)
 def test_retries_wait_less_than_the_visibility_timeout(settings):
     """A countdown beyond it would make Redis hand the waiting message out again (two mails)."""
     visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
-    from energy import tasks as energy_tasks
+    from energy import alerts
 
     for task in (
-        energy_tasks.mail_admins_retried,
+        alerts.mail_admins_retried,
         sharing_tasks.send_booking_mail,
         account_tasks.send_email_confirmation,
         account_tasks.send_password_reset,

@@ -1,11 +1,29 @@
-"""Celery tasks of the grid side that are not UFTP messages (those are in ``energy.tasks``)."""
+"""Celery tasks of the grid side: D-Prognoses after a plan, polling the OpenADR VTNs."""
 
 from __future__ import annotations
 
 from celery import shared_task
+from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 
 from energy.grid.openadr import vtn_poll_all
+from energy.grid.uftp import prognoses_send
+
+
+@shared_task(
+    name="energy.tasks.send_d_prognoses",  # its name from before it lived here
+    autoretry_for=(OperationalError,),
+    max_retries=3,
+    retry_backoff=10,
+    soft_time_limit=60,
+)
+def send_d_prognoses(hub_id: int) -> dict[str, object]:
+    """Send the hub's grid operator each D-Prognosis the new plan changed, at most as often
+    as the operator allows: one held back is sent by a single re-queued run later."""
+    sent, wait = prognoses_send(hub_id=hub_id)
+    if wait > 0 and cache.add(f"uftp-prognosis-queued:{hub_id}", 1, timeout=int(wait) + 30):
+        send_d_prognoses.apply_async((hub_id,), countdown=wait)
+    return {"hub": hub_id, "sent": sent, "wait": wait}
 
 
 # Polling twice is harmless (a version already kept changes nothing), and a late poll is

@@ -42,7 +42,7 @@ from config.net import client_address
 from energy.ocpp.credentials import PasswordChecks, Verdict
 from energy.ocpp.profiles import OCPP16, OCPP21, OCPP201
 from energy.ocpp.stations import STATIONS, Station, TransactionIds, db
-from energy.scenario import floor_to_slot
+from energy.problem import floor_to_slot
 from energy.services import chargers
 
 logger = logging.getLogger("energy.ocpp")

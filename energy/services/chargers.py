@@ -29,7 +29,7 @@ from energy.models import (
     ReadingSource,
     SessionStatus,
 )
-from energy.scenario import floor_to_slot
+from energy.problem import floor_to_slot
 from energy.services.vehicle_state import charge_level_record
 from sharing.models import Booking, BookingStatus, Vehicle, VehicleStatus
 

@@ -1,10 +1,19 @@
 """Planning a hub: database in, solver, validator, plan and car bindings out.
 
-``hub_plan`` is what the ``plan_hub`` task calls. It never replaces a valid plan with a worse
-one: a plan is switched in (in one transaction, with its slots, assignments, flexibility offers
-and the bindings that are due) only when the project's own validator finds no violation.
+``plan_hub_guarded`` is what the ``plan_hub`` task calls: it takes the hub's lock without
+waiting (a second caller finds it held and leaves) and runs ``hub_plan``. The lock is a lease
+that lapses soon after its holder dies (see ``energy.locks``); whoever takes it next therefore
+knows that any run of the hub still ``running`` has lost its worker, and marks it failed before
+planning; ``runs_fail_lost`` sweeps the runs of hubs nobody plans any more.
+
+``hub_plan`` never replaces a valid plan with a worse one: a plan is switched in (in one
+transaction, with its slots, assignments, flexibility offers and the bindings that are due;
+see ``energy.services.plan_store``) only when the project's own validator finds no violation.
 A crash or an invalid plan is recorded on its run, staff are alerted, and the hub keeps its
 last valid plan.
+
+Imports go one way: the tasks call this module, this module queues no task of its own (the
+admins' mail is ``energy.alerts``, asking for a re-plan is ``energy.services.replan``).
 """
 
 from __future__ import annotations
@@ -12,42 +21,107 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from config.outage import on_commit_despite_redis
+from config.env import env_int
+from energy import locks
+from energy.alerts import admins_alert
 from energy.departures import boost_departure_slots, likely_departure_slots
 from energy.dispatch import Plan, Scenario, baseline_plan, check_plan, parse_scenario, solve
 from energy.dispatch.core import with_likely_departures
 from energy.dispatch.solver import band_excess, only_unkept_band
-from energy.models import (
-    ChargingSession,
-    DispatchRun,
-    FlexOffer,
-    OfferStatus,
-    PlanAssignment,
-    PlanSlot,
-    RunStatus,
-)
-from energy.scenario import BuiltScenario, build_hub_scenario, floor_to_slot
-from sharing.models import Booking, BookingStatus, Hub, Vehicle
-from sharing.services.binding import booking_bind_vehicle
+from energy.locks import replans_paused
+from energy.models import ChargingSession, DispatchRun, PlanAssignment, RunStatus
+from energy.problem import BuiltScenario, build_hub_scenario, floor_to_slot
+from energy.services.plan_store import plan_bind_due, plan_store
+from sharing.models import Hub
 
 logger = logging.getLogger(__name__)
 
 Solver = Callable[[Scenario, float], Plan]
-D3 = Decimal("0.001")
+SCHEDULED = "schedule"
+WORKER_LOST = "worker lost: the run's lease lapsed before it finished; the hub kept its last plan"
 
 
-def _dec(value: float) -> Decimal:
-    return Decimal(repr(round(value, 3))).quantize(D3)
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # "planned", "busy", "unchanged", "missing"
+    run_id: int | None = None
+    # the hub's event count the plan saw: more events since then ask for another plan
+    seen: int = 0
+
+
+def plan_hub_guarded(*, hub_id: int, trigger: str, solver: Solver | None = None) -> Outcome:
+    hub = Hub.objects.filter(pk=hub_id, site__isnull=False).first()
+    if hub is None:
+        return Outcome("missing")
+    locks.release_queue_slot(hub_id)  # events from now on queue the next solve
+    seen = locks.event_count(hub_id)
+    if (
+        trigger != SCHEDULED
+        and not trigger.startswith("manual")
+        and seen <= locks.planned_count(hub_id)
+    ):
+        return Outcome("unchanged")
+    with locks.hub_lock(hub_id) as acquired:
+        if not acquired:
+            return Outcome("busy")
+        _fail_lost(hub_id=hub_id)
+        run: DispatchRun = hub_plan(hub=hub, trigger=trigger, solver=_delayed(solver))
+        locks.planned_record(hub_id, seen)
+    return Outcome("planned", run.pk, seen)
+
+
+def _fail_lost(*, hub_id: int, created_before: datetime | None = None) -> int:
+    """Mark failed the hub's runs still ``running``. Only the holder of the hub's lock may call
+    this: a live run's worker would hold that lock, so these runs lost theirs."""
+    runs = DispatchRun.objects.filter(hub_id=hub_id, status=RunStatus.RUNNING)
+    if created_before is not None:
+        runs = runs.filter(created_at__lt=created_before)
+    lost = runs.update(status=RunStatus.FAILED, error=WORKER_LOST, finished_at=timezone.now())
+    if lost:
+        logger.warning("hub %s: %s run(s) lost their worker and are marked failed", hub_id, lost)
+    return lost
+
+
+def runs_fail_lost(*, older_than_seconds: float) -> int:
+    """Mark failed every run left ``running`` for longer than any live run can take, of hubs
+    whose lock nobody holds; returns how many. The backstop for hubs that are not planned
+    again soon (their next plan would mark them itself)."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    hubs = set(
+        DispatchRun.objects.filter(status=RunStatus.RUNNING, created_at__lt=cutoff).values_list(
+            "hub_id", flat=True
+        )
+    )
+    failed = 0
+    for hub_id in sorted(hubs):
+        with locks.hub_lock(hub_id) as acquired:
+            if acquired:
+                failed += _fail_lost(hub_id=hub_id, created_before=cutoff)
+    return failed
+
+
+def _delayed(solver: Solver | None) -> Solver | None:
+    """``DISPATCH_TEST_DELAY_SECONDS`` (tests only, unset in production) holds every solve back
+    that long after its run is recorded, so a test can kill a worker in the middle of one."""
+    delay = env_int("DISPATCH_TEST_DELAY_SECONDS", 0, minimum=0)
+    if not delay:
+        return solver
+    inner = solver or _default_solver
+
+    def slow(scenario: Scenario, time_limit: float) -> Plan:
+        time.sleep(delay)
+        return inner(scenario, time_limit)
+
+    return slow
 
 
 def _default_solver(
@@ -142,19 +216,19 @@ def hub_plan(
         # band everywhere else and every promise, so it is switched in, and staff are told.
         run.violations = result.violations[:200]
         _tell_unkept_band(hub, run, scenario, plan)
-    from energy.services.replan import replans_paused  # replan imports this module
-
     # The bindings below announce booking changes that this plan already reflects: without
-    # the pause, each binding would queue one more solve of the same hub.
-    with replans_paused(), transaction.atomic():
+    # the pause, each binding would queue one more solve of the same hub. The switch must be
+    # the outermost transaction (durable): the caller releases the hub's lock after this
+    # returns, and a plan not yet committed then could be overtaken by the next one.
+    with replans_paused(), transaction.atomic(durable=True):
         Hub.objects.select_for_update().filter(pk=hub.pk).first()
         DispatchRun.objects.filter(hub=hub, is_current=True).update(is_current=False)
         run.status = RunStatus.SUCCEEDED
         run.is_current = True
         run.finished_at = timezone.now()
         run.save()
-        _store_plan(run, built, scenario, plan)
-        _bind_due(hub, built, plan, now)
+        plan_store(run, built, scenario, plan)
+        plan_bind_due(hub, built, plan, now)
     return run
 
 
@@ -173,11 +247,8 @@ def _tell_unkept_band(hub: Hub, run: DispatchRun, scenario: Scenario, plan: Plan
         "everywhere else and every booking's promise; review the capacity limit or order."
     )
     subject = f"Grid band cannot be kept at hub {hub.name}"
-    from energy.tasks import mail_admins_retried  # the tasks import the services
-
-    on_commit_despite_redis(
-        lambda: mail_admins_retried.delay(subject, message),
-        what=f"the admins' mail about the unkept grid band of hub {hub.slug}",
+    admins_alert(
+        subject, message, what=f"the admins' mail about the unkept grid band of hub {hub.slug}"
     )
 
 
@@ -187,145 +258,9 @@ def _fail(run: DispatchRun, status: str, error: str) -> DispatchRun:
     run.finished_at = timezone.now()
     run.save()
     logger.error("dispatch run %s for hub %s: %s", run.pk, run.hub_id, error)
-    from energy.tasks import mail_admins_retried  # the tasks import the services
-
-    # As a task with retries: mail_admins(fail_silently=True) dropped it on a mail hiccup.
-    on_commit_despite_redis(
-        lambda: mail_admins_retried.delay(
-            f"Dispatch failed for hub {run.hub_id}",
-            f"Run {run.pk}: {error}\nThe hub keeps its last valid plan.",
-        ),
+    admins_alert(
+        f"Dispatch failed for hub {run.hub_id}",
+        f"Run {run.pk}: {error}\nThe hub keeps its last valid plan.",
         what=f"the admins' mail about failed dispatch run {run.pk}",
     )
     return run
-
-
-def soc_trajectory(
-    scenario: Scenario, vehicle_id: str, power: list[float], trips: list[Any]
-) -> list[float]:
-    """Expected charge at the start of each slot, following the spec's battery model."""
-    v = next(x for x in scenario.vehicles if x.id == vehicle_id)
-    h = scenario.slot_minutes / 60
-    returns = {b.end_slot: b.expected_km * v.consumption_kwh_per_km for b in trips}
-    soc = v.initial_soc_kwh
-    out: list[float] = []
-    for t in range(scenario.slots):
-        soc -= returns.get(t, 0.0)
-        out.append(soc)
-        p = power[t]
-        soc += v.charge_efficiency * p * h if p >= 0 else p * h / v.discharge_efficiency
-    return out
-
-
-def _store_plan(run: DispatchRun, built: BuiltScenario, scenario: Scenario, plan: Plan) -> None:
-    minutes = scenario.slot_minutes
-    start = run.horizon_start
-    trips: dict[str, list[Any]] = {}
-    for booking in scenario.bookings:
-        chosen = plan.assignments.get(booking.id)
-        if chosen:
-            trips.setdefault(chosen, []).append(booking)
-    rows: list[tuple[Any, ...]] = []
-    starts = [start + timedelta(minutes=t * minutes) for t in range(scenario.slots)]
-    up_total = [0.0] * scenario.slots
-    down_total = [0.0] * scenario.slots
-    for vehicle in scenario.vehicles:
-        power = plan.power_kw.get(vehicle.id, [0.0] * scenario.slots)
-        up = (plan.flex_up_kw or {}).get(vehicle.id, [0.0] * scenario.slots)
-        down = (plan.flex_down_kw or {}).get(vehicle.id, [0.0] * scenario.slots)
-        socs = soc_trajectory(scenario, vehicle.id, power, trips.get(vehicle.id, []))
-        for t in range(scenario.slots):
-            up_total[t] += up[t]
-            down_total[t] += down[t]
-            rows.append(
-                (
-                    run.pk,
-                    built.vehicles.get(vehicle.id),
-                    built.sessions.get(vehicle.id),
-                    starts[t],
-                    _dec(power[t]),
-                    _dec(socs[t]),
-                    _dec(up[t]),
-                    _dec(down[t]),
-                )
-            )
-    _insert_plan_slots(rows)
-    PlanAssignment.objects.bulk_create(
-        [
-            PlanAssignment(
-                run=run,
-                booking_id=built.bookings[booking_id],
-                vehicle_id=built.vehicles.get(vehicle_id) if vehicle_id else None,
-            )
-            for booking_id, vehicle_id in plan.assignments.items()
-            if booking_id in built.bookings
-        ]
-    )
-    # Future draft offers are replaced by this plan's; offered or activated ones stand.
-    FlexOffer.objects.filter(hub=run.hub, status=OfferStatus.DRAFT, start__gte=start).delete()
-    flex = scenario.flexibility
-    if flex is None:
-        return
-    FlexOffer.objects.bulk_create(
-        [
-            FlexOffer(
-                hub=run.hub,
-                run=run,
-                start=start + timedelta(minutes=t * minutes),
-                up_kw=_dec(up_total[t]),
-                down_kw=_dec(down_total[t]),
-                up_eur_per_kw=Decimal(repr(round(flex.up_eur_per_kw[t], 5))),
-                down_eur_per_kw=Decimal(repr(round(flex.down_eur_per_kw[t], 5))),
-            )
-            for t in range(scenario.slots)
-            if up_total[t] > 0.0005 or down_total[t] > 0.0005
-        ]
-    )
-
-
-PLAN_SLOT_COLUMNS = [
-    "run_id",
-    "vehicle_id",
-    "session_id",
-    "start",
-    "power_kw",
-    "soc_kwh",
-    "flex_up_kw",
-    "flex_down_kw",
-]
-
-
-def _insert_plan_slots(rows: list[tuple[Any, ...]]) -> None:
-    """A plan is thousands of rows: PostgreSQL takes them by COPY, ten times faster than INSERT."""
-    if connection.vendor != "postgresql":
-        PlanSlot.objects.bulk_create(
-            [PlanSlot(**dict(zip(PLAN_SLOT_COLUMNS, row, strict=True))) for row in rows],
-            batch_size=2000,
-        )
-        return
-    sql = f"COPY {PlanSlot._meta.db_table} ({', '.join(PLAN_SLOT_COLUMNS)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def _bind_due(hub: Hub, built: BuiltScenario, plan: Plan, now: datetime) -> None:
-    """Bind the chosen car of every booking that starts within the hub's lead time."""
-    due = now + timedelta(minutes=hub.bind_lead_minutes)
-    by_pk = {pk: key for key, pk in built.bookings.items()}
-    vehicles = {v.pk: v for v in Vehicle.objects.filter(pk__in=built.vehicles.values())}
-    for booking in Booking.objects.filter(
-        pk__in=by_pk, status=BookingStatus.CONFIRMED, start__lte=due
-    ).select_related("hub", "resident"):
-        plate = plan.assignments.get(by_pk[booking.pk])
-        if not plate:
-            continue
-        vehicle = vehicles.get(built.vehicles[plate])
-        if vehicle is None:
-            continue
-        try:
-            with transaction.atomic():
-                booking_bind_vehicle(booking=booking, vehicle=vehicle, reason="dispatch plan")
-        except (ValidationError, DatabaseError) as exc:
-            # The next run retries; the late-binding job is the backstop.
-            logger.warning("could not bind booking %s to %s: %s", booking.pk, vehicle.plate, exc)

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from energy.models import ChargeLevelReading, PlanSlot
-from energy.scenario import floor_to_slot
+from energy.problem import floor_to_slot
 from energy.services.replan import replan_request
 from sharing.models import Vehicle
 from sharing.planning import hub_cars_changed

@@ -130,8 +130,9 @@ def screenshot(page: Any, request: pytest.FixtureRequest) -> Callable[[str], Pat
 def no_replan(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, str]]:
     """Record re-plan requests instead of solving: the live server commits for real."""
     calls: list[tuple[int, str]] = []
-    monkeypatch.setattr(
-        "energy.services.private_cars.replan_request",
-        lambda *, hub_id, reason: calls.append((hub_id, reason)),
-    )
+    for module in ("private_cars", "charging_sessions"):
+        monkeypatch.setattr(
+            f"energy.services.{module}.replan_request",
+            lambda *, hub_id, reason: calls.append((hub_id, reason)),
+        )
     return calls

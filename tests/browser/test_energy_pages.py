@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from energy.models import ChargingSession, PrivateCar
-from energy.scenario import floor_to_slot
+from energy.problem import floor_to_slot
 from tests.browser.conftest import open_menu
 from tests.factories import (
     BayFactory,

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from energy.scenario import floor_to_slot
+from energy.problem import floor_to_slot
 from tests.browser.conftest import no_horizontal_scroll
 from tests.browser.test_accessibility import serious_violations
 from tests.browser.test_header_and_pwa import console_errors, switch_language  # noqa: F401

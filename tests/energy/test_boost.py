@@ -12,7 +12,7 @@ import time_machine
 from django.urls import reverse
 
 from energy.models import ChargingSession, PlanSlot, PriceSlot, PrivateCar, RunStatus
-from energy.services import private_cars
+from energy.services import charging_sessions
 from energy.services.planning import hub_plan
 from sharing.models import Bay, Hub
 from tests.energy.conftest import make_hub
@@ -32,10 +32,11 @@ def frozen():
 @pytest.fixture
 def replans(monkeypatch):
     calls: list[tuple[int, str]] = []
-    monkeypatch.setattr(
-        "energy.services.private_cars.replan_request",
-        lambda *, hub_id, reason: calls.append((hub_id, reason)),
-    )
+    for module in ("private_cars", "charging_sessions"):
+        monkeypatch.setattr(
+            f"energy.services.{module}.replan_request",
+            lambda *, hub_id, reason: calls.append((hub_id, reason)),
+        )
     return calls
 
 
@@ -127,7 +128,7 @@ def test_the_boost_ends_when_the_target_is_reached(resident) -> None:
 def test_the_boost_ends_with_the_session(resident, replans) -> None:
     hub = make_hub()
     session = _session(resident, hub, boosted=True)
-    private_cars.charging_session_end(session=session, by=resident)
+    charging_sessions.charging_session_end(session=session, by=resident)
     session.refresh_from_db()
     assert session.boost_requested_at is None
 
@@ -195,7 +196,7 @@ def test_an_unplugged_or_charged_car_gets_a_400_with_the_reason(client, resident
     response = client.post(reverse("energy:session_boost", args=[session.pk]))
     assert response.status_code == 400
     assert "already holds the charge you asked for" in response.content.decode()
-    private_cars.charging_session_end(session=session, by=resident)
+    charging_sessions.charging_session_end(session=session, by=resident)
     response = client.post(reverse("energy:session_boost", args=[session.pk]))
     assert response.status_code == 400
     assert "unplugged already" in response.content.decode()

@@ -142,7 +142,7 @@ def test_a_plugged_in_car_enters_the_plan_with_what_it_holds_now() -> None:
     the charge it had when it was plugged in (it would be charged twice)."""
     from energy.grid.models import ChargerIspPower
     from energy.models import Charger
-    from energy.scenario import build_hub_scenario
+    from energy.problem import build_hub_scenario
 
     hub = make_hub()
     bay = Bay.objects.get(hub=hub, label="B03")

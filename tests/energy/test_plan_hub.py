@@ -14,6 +14,7 @@ from django.core import mail
 from django.db import connection
 
 from energy.dispatch import Plan, Scenario, check_plan, parse_plan, parse_scenario, solve
+from energy.locks import replans_paused
 from energy.models import (
     ChargingSession,
     DispatchRun,
@@ -24,8 +25,8 @@ from energy.models import (
     PrivateCar,
     RunStatus,
 )
-from energy.services.planning import hub_plan
-from energy.services.replan import plan_hub_guarded, replan_request, replans_paused
+from energy.services.planning import hub_plan, plan_hub_guarded
+from energy.services.replan import replan_request
 from energy.tasks import plan_hub
 from sharing.models import Bay, BookingStatus
 from sharing.services.bookings import booking_create
@@ -262,6 +263,23 @@ def test_the_bindings_a_plan_makes_do_not_queue_another_solve(frozen, resident, 
     soon.refresh_from_db()
     assert run.is_current and soon.status == BookingStatus.BOUND
     assert queued == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_pause_holds_when_an_outer_transaction_commits_after_it(frozen, resident, monkeypatch):
+    """A booking made under the pause is announced when the outer transaction commits, after the
+    pause has ended: it still asks for no solve."""
+    from django.db import transaction
+
+    hub = make_hub(slug="outer")
+    queued = []
+    monkeypatch.setattr(plan_hub, "apply_async", lambda *a, **k: queued.append(a))
+    monkeypatch.setattr(plan_hub, "apply", lambda *a, **k: queued.append(a))
+    with transaction.atomic(), replans_paused():
+        _book(resident, hub, datetime(2026, 6, 10, 8, 30, tzinfo=AMS), 2, 120)
+    assert queued == []
+    _book(resident, hub, datetime(2026, 6, 11, 8, 30, tzinfo=AMS), 2, 120)  # not paused
+    assert len(queued) == 1
 
 
 def test_a_plan_from_the_safe_fallback_is_recorded_as_a_fallback(hub, monkeypatch):

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from energy import locks
 from energy.models import ChargeLevelReading, PlanSlot
 from energy.services import replan
 from energy.services.planning import hub_plan
@@ -53,7 +54,7 @@ def test_a_reading_far_from_the_plan_asks_for_a_re_plan_and_is_clamped_to_the_ba
 def test_replans_paused_suppresses_requests(monkeypatch):
     queued = []
     monkeypatch.setattr(replan.transaction, "on_commit", lambda fn: queued.append(fn))
-    with replan.replans_paused():
+    with locks.replans_paused():
         replan.replan_request(hub_id=1, reason="seed")
     assert queued == []
     replan.replan_request(hub_id=1, reason="after")

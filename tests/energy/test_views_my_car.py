@@ -37,10 +37,11 @@ def frozen():
 def replans(monkeypatch):
     """Re-plans asked for, as (hub_id, reason); the planner itself is tested elsewhere."""
     calls: list[tuple[int, str]] = []
-    monkeypatch.setattr(
-        "energy.services.private_cars.replan_request",
-        lambda *, hub_id, reason: calls.append((hub_id, reason)),
-    )
+    for module in ("private_cars", "charging_sessions"):
+        monkeypatch.setattr(
+            f"energy.services.{module}.replan_request",
+            lambda *, hub_id, reason: calls.append((hub_id, reason)),
+        )
     return calls
 
 

@@ -38,7 +38,7 @@ from openadr3.entities.raw import RawEvent, RawProgram
 from energy.dispatch import check_plan, parse_plan, parse_scenario
 from energy.grid.openadr import capacity_event_outcome, vtn_poll
 from energy.models import CapacityEvent, DispatchRun, RunStatus, Site, VtnConnection
-from energy.scenario import build_hub_scenario
+from energy.problem import build_hub_scenario
 from tests.energy.conftest import make_hub
 
 pytestmark = pytest.mark.django_db

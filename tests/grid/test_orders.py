@@ -21,7 +21,7 @@ from energy.grid.services import (
     flex_order_accept,
 )
 from energy.models import GridOffer, GridOperator, GridOrder, GridOrderSlot
-from energy.scenario import build_hub_scenario
+from energy.problem import build_hub_scenario
 from tests.grid.helpers import planned_tomorrow, tomorrow
 
 pytestmark = pytest.mark.django_db

@@ -25,6 +25,8 @@ from xsdata.models.datatype import XmlDate, XmlDuration
 
 from energy.dispatch import check_plan, parse_plan, parse_scenario
 from energy.grid.selectors import day_isp_starts, planned_slots
+from energy.grid.tasks import send_d_prognoses
+from energy.locks import replans_paused
 from energy.models import (
     DispatchRun,
     FlexPriceSlot,
@@ -35,10 +37,8 @@ from energy.models import (
 from energy.models import (
     DPrognosis as SentPrognosis,
 )
-from energy.scenario import floor_to_slot
+from energy.problem import floor_to_slot
 from energy.services.planning import hub_plan
-from energy.services.replan import replans_paused
-from energy.tasks import send_d_prognoses
 from sharing.services.bookings import booking_create
 from tests.energy.conftest import make_hub
 

@@ -13,7 +13,7 @@ from ocpp.v201 import call as call201
 
 from energy.models import ChargeLevelReading, Charger, ChargerStatus, ReadingSource
 from energy.ocpp.stations import now_iso
-from energy.scenario import floor_to_slot
+from energy.problem import floor_to_slot
 from sharing.models import Vehicle
 from tests.factories import current_plan
 from tests.ocpp.conftest import charge_point, eventually, eventually_async

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from energy.models import ChargeLevelReading, Charger, ChargerStatus, ReadingSource
-from energy.scenario import floor_to_slot
+from energy.problem import floor_to_slot
 from sharing.models import Vehicle
 from tests.factories import current_plan
 from tests.ocpp.conftest import PASSWORD, eventually, in_fresh_thread

@@ -155,7 +155,7 @@ class Command(BaseCommand):
         from django.utils import timezone
 
         from energy.demo import seed_site
-        from energy.scenario import floor_to_slot
+        from energy.problem import floor_to_slot
         from sharing.models import Bay, Booking, Hub, Vehicle, VehicleModel
 
         rng = random.Random(5)
@@ -257,7 +257,7 @@ class Command(BaseCommand):
         from django.utils import timezone
 
         from energy.models import DispatchRun
-        from energy.scenario import floor_to_slot
+        from energy.problem import floor_to_slot
         from sharing.models import Hub
         from sharing.services.bookings import BookingUnavailable, booking_create
 

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from energy.models import Site
-from energy.scenario import build_hub_scenario, floor_to_slot
+from energy.problem import build_hub_scenario, floor_to_slot
 from sharing.models import Hub
 
 

@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
 
 from energy.demo import DEMO_CHARGER_PASSWORD, seed_demo
+from energy.locks import replans_paused
 from energy.services.planning import hub_plan
-from energy.services.replan import replans_paused
 
 # Loggers that report every seeded booking (the in-process mail task, one line per mail).
 CHATTY_LOGGERS = ("celery.app.trace", "celery.worker", "django.core.mail")

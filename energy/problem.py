@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
+from energy.dispatch.scenario import SCENARIO_FORMAT
 from energy.forecast import PvArray, base_load_kw, pv_clear_sky_kw, typical_household_profile
 from energy.grid.selectors import grid_bands
 from energy.models import (
@@ -41,7 +42,6 @@ from energy.models import (
 from energy.selectors import session_charge_estimate_kwh
 from sharing.models import Booking, BookingStatus, Hub, MaintenanceBlock, Vehicle, VehicleStatus
 
-SCENARIO_FORMAT = "v2g-hub-scenario/1"
 CHARGE_EFFICIENCY = 0.92
 DISCHARGE_EFFICIENCY = 0.92
 # EUR/kWh by local hour: night low, morning and evening peaks, a solar dip at noon. Used only
