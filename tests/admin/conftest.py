@@ -26,7 +26,8 @@ def replans():
     """Re-plans are counted, not solved: the solver is not what these tests are about."""
     with (
         mock.patch("energy.receivers.replan_request") as from_signals,
-        mock.patch("energy.admin.replan_request") as from_admin,
+        mock.patch("energy.admin.hubs.replan_request") as from_admin,
+        mock.patch("energy.admin.runs.replan_request", new=from_admin),
     ):
         yield mock.Mock(signals=from_signals, admin=from_admin)
 
