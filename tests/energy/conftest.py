@@ -10,6 +10,7 @@ import pytest
 from energy.forecast import typical_household_profile
 from energy.models import BaseLoadProfile, Charger, PvSystem, Site
 from sharing.models import Bay, Hub, Vehicle, VehicleModel
+from tests.factories import HubFactory, SiteFactory
 
 
 def make_hub(slug: str = "testhub", cars: int = 3, import_kw: str = "60") -> Hub:
@@ -74,3 +75,22 @@ def hub(db):
 def next_slot(moment: datetime, hours: float = 0) -> datetime:
     moment = moment + timedelta(hours=hours)
     return moment.replace(minute=moment.minute - moment.minute % 15, second=0, microsecond=0)
+
+
+@pytest.fixture
+def energy_hub(db):
+    hub = HubFactory(slug="zonnehof", name="Zonnehof")
+    SiteFactory(hub=hub)
+    return hub
+
+
+@pytest.fixture
+def replans(monkeypatch):
+    """Re-plans asked for, as (hub_id, reason); the planner itself is tested elsewhere."""
+    calls: list[tuple[int, str]] = []
+    for module in ("private_cars", "charging_sessions"):
+        monkeypatch.setattr(
+            f"energy.services.{module}.replan_request",
+            lambda *, hub_id, reason: calls.append((hub_id, reason)),
+        )
+    return calls

@@ -29,17 +29,6 @@ def frozen():
         yield
 
 
-@pytest.fixture
-def replans(monkeypatch):
-    calls: list[tuple[int, str]] = []
-    for module in ("private_cars", "charging_sessions"):
-        monkeypatch.setattr(
-            f"energy.services.{module}.replan_request",
-            lambda *, hub_id, reason: calls.append((hub_id, reason)),
-        )
-    return calls
-
-
 def _prices(hub: Hub) -> None:
     """Dear for the next 3 hours, cheap after: an unboosted car waits for the cheap hours."""
     for i in range(96):

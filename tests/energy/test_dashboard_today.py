@@ -26,7 +26,7 @@ from energy.models import (
     PriceSlot,
 )
 from energy.selectors import hub_dashboard
-from tests.factories import BayFactory, HubFactory, SiteFactory, VehicleFactory, current_plan
+from tests.factories import BayFactory, VehicleFactory, current_plan
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 3, 10, 10, 0, tzinfo=AMS)
@@ -37,13 +37,6 @@ EARLY = datetime(2026, 3, 10, 6, 0, tzinfo=AMS)
 def frozen():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def energy_hub(db):
-    hub = HubFactory(slug="zonnehof", name="Zonnehof")
-    SiteFactory(hub=hub)
-    return hub
 
 
 @pytest.fixture

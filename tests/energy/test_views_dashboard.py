@@ -34,13 +34,6 @@ def frozen():
 
 
 @pytest.fixture
-def energy_hub(db):
-    hub = HubFactory(slug="zonnehof", name="Zonnehof")
-    SiteFactory(hub=hub)
-    return hub
-
-
-@pytest.fixture
 def planned(energy_hub, neighbour, frozen):
     """A plan from 10:00 for two hours: one shared car and Bob's own car, 3 kW each."""
     car = VehicleFactory(hub=energy_hub, plate="WS-001-E")

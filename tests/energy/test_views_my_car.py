@@ -34,18 +34,6 @@ def frozen():
 
 
 @pytest.fixture
-def replans(monkeypatch):
-    """Re-plans asked for, as (hub_id, reason); the planner itself is tested elsewhere."""
-    calls: list[tuple[int, str]] = []
-    for module in ("private_cars", "charging_sessions"):
-        monkeypatch.setattr(
-            f"energy.services.{module}.replan_request",
-            lambda *, hub_id, reason: calls.append((hub_id, reason)),
-        )
-    return calls
-
-
-@pytest.fixture
 def energy_hub(db):
     hub = HubFactory(slug="zonnehof", name="Zonnehof")
     SiteFactory(hub=hub)
