@@ -21,8 +21,8 @@ from django.utils.translation import gettext_lazy as _
 
 from sharing.admin_scope import scope
 from sharing.models import Booking, BookingStatus, Vehicle, VehicleStatus
-from sharing.planning import snapshot
 from sharing.services.rules import price_estimate
+from sharing.snapshot import snapshot
 
 ZERO = Decimal("0.00")
 

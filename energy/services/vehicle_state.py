@@ -11,8 +11,8 @@ from django.utils import timezone
 from energy.models import ChargeLevelReading, PlanSlot
 from energy.scenario import floor_to_slot
 from energy.services.replan import replan_request
+from sharing.car_cache import hub_cars_changed
 from sharing.models import Vehicle
-from sharing.planning import hub_cars_changed
 
 # A reading further than this from the plan's expectation triggers a re-plan.
 DEVIATION_KWH = Decimal("2.0")

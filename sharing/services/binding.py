@@ -19,9 +19,9 @@ from sharing.models import (
     Vehicle,
     VehicleStatus,
 )
-from sharing.planning import Snapshot, snapshot
 from sharing.services.bookings import lock_hub
 from sharing.signals import announce_booking_changed
+from sharing.snapshot import Snapshot, snapshot
 
 logger = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from sharing import selectors
+from sharing.car_cache import hub_cars_changed
 from sharing.emails import queue_booking_mail
 from sharing.models import HOLDS_CAR_STATUSES, Booking, BookingStatus, Hub
-from sharing.planning import hub_cars_changed, snapshot
 from sharing.services.rules import (
     FairUseLimits,
     cancel_fee,
@@ -33,6 +33,7 @@ from sharing.services.rules import (
     window_errors,
 )
 from sharing.signals import announce_booking_changed
+from sharing.snapshot import snapshot
 
 
 class BookingUnavailable(Exception):

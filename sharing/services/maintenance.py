@@ -30,10 +30,10 @@ from sharing.models import (
     Vehicle,
     VehicleStatus,
 )
-from sharing.planning import snapshot
 from sharing.services.binding import booking_bind_vehicle
 from sharing.services.bookings import booking_cancel, lock_hub
 from sharing.signals import announce_booking_changed, announce_vehicle_changed
+from sharing.snapshot import snapshot
 
 
 @dataclass

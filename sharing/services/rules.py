@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from sharing.car_cache import hub_max_range_km
 from sharing.models import OPEN_STATUSES, Booking, BookingStatus, FairUseOverride, Hub
-from sharing.planning import hub_max_range_km
 
 CENT = Decimal("0.01")
 

@@ -58,9 +58,10 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import Household, User
 from sharing import feasibility as fz
+from sharing.car_cache import minute
 from sharing.models import Booking, BookingStatus, Hub, Vehicle, VehicleModel
-from sharing.planning import HOLDS_CAR, minute, snapshot
 from sharing.services.rules import floor_to_slot
+from sharing.snapshot import HOLDS_CAR, snapshot
 
 H = timedelta(hours=1)
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"
