@@ -114,6 +114,19 @@ class Hub(models.Model):
     def buffer(self) -> timedelta:
         return timedelta(minutes=self.turnaround_buffer_minutes)
 
+    def floor_to_slot(self, moment: datetime) -> datetime:
+        """The start of the slot holding ``moment``, in ``moment``'s own time zone.
+
+        Slots are every ``slot_minutes`` of the hub's local clock (the booking grid); the result
+        keeps the caller's time zone, so ``energy`` stays in UTC and ``sharing`` passes local
+        times where it wants a local day.
+        """
+        local = moment.astimezone(self.tz)
+        floored = local.replace(
+            minute=local.minute - local.minute % self.slot_minutes, second=0, microsecond=0
+        )
+        return floored.astimezone(moment.tzinfo)
+
 
 class Bay(models.Model):
     """A parking bay; its charger is modelled in ``energy``."""

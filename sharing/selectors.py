@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from sharing.models import Booking, BookingStatus, Hub, Vehicle, VehicleStatus
-from sharing.services.rules import (
+from sharing.rules import (
     fair_use_errors,
     merge,
     price_estimate,

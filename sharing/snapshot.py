@@ -187,6 +187,30 @@ class Snapshot:
             logger.warning("feasibility check timed out for hub %s; refusing", self.hub.slug)
         return result
 
+    def check_booking(
+        self,
+        booking: Booking,
+        *,
+        end: datetime | None = None,
+        bound_car: int | None = None,
+        forbidden: Iterable[int] = (),
+    ) -> fz.Result:
+        """Whether an existing ``booking`` fits: :meth:`check_new` with its window, range and id.
+
+        ``end`` replaces its own end (an extension), ``bound_car`` ties it to a car, ``forbidden``
+        keeps it off some. Take the snapshot with ``exclude=[booking.pk]`` for the hub as it would
+        be without this booking's row.
+        """
+        return self.check_new(
+            booking.start,
+            booking.end if end is None else end,
+            booking.promised_range_km,
+            booking.expected_km,
+            booking_id=booking.pk,
+            bound_car=bound_car,
+            forbidden=forbidden,
+        )
+
     def check_all_around(self, start: datetime, end: datetime) -> fz.Result:
         return self.witness(self.component(start, end))
 

@@ -36,7 +36,7 @@ from energy.models import (
     PlanSlot,
     RunStatus,
 )
-from energy.scenario import BuiltScenario, build_hub_scenario, floor_to_slot
+from energy.scenario import BuiltScenario, build_hub_scenario
 from sharing.models import Booking, BookingStatus, Hub, Vehicle
 from sharing.services.binding import booking_bind_vehicle
 
@@ -80,7 +80,7 @@ def hub_plan(
     """Plan ``hub`` from the current slot on and switch its plan if the result is valid."""
     began = time.perf_counter()  # the time limit is a deadline for the whole plan
     now = now or timezone.now()
-    start = floor_to_slot(now, hub.slot_minutes)
+    start = hub.floor_to_slot(now)
     slots = slots or settings.DISPATCH_HORIZON_SLOTS
     built = build_hub_scenario(hub=hub, start=start, slots=slots, now=now)
     run = DispatchRun.objects.create(

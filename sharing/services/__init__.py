@@ -22,7 +22,6 @@ from sharing.services.lifecycle import (
     maintenance_block_create,
     vehicle_set_status,
 )
-from sharing.services.rules import cancel_fee, price_estimate
 
 __all__ = [
     "BookingUnavailable",
@@ -36,8 +35,6 @@ __all__ = [
     "bookings_flag_late_returns",
     "bookings_mark_no_show",
     "bookings_send_reminders",
-    "cancel_fee",
     "maintenance_block_create",
-    "price_estimate",
     "vehicle_set_status",
 ]

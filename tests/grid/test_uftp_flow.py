@@ -35,7 +35,6 @@ from energy.models import (
 from energy.models import (
     DPrognosis as SentPrognosis,
 )
-from energy.scenario import floor_to_slot
 from energy.services.planning import hub_plan
 from energy.services.replan import replans_paused
 from energy.tasks import send_d_prognoses
@@ -61,7 +60,7 @@ def planned_hub(grid, settings, resident):
             end=morning + timedelta(hours=2),
             promised_range_km=150,
         )
-    start = floor_to_slot(timezone.now())
+    start = hub.floor_to_slot(timezone.now())
     FlexPriceSlot.objects.bulk_create(
         FlexPriceSlot(
             start=start + timedelta(minutes=15 * i),
