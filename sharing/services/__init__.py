@@ -1,5 +1,10 @@
 """Writes and workflows of the sharing app: ``<noun>_<verb>(*, ...)`` under ``transaction.atomic``,
-with mails and signals queued on commit."""
+with mails and signals queued on commit.
+
+The direction is ``sharing.tasks`` -> ``sharing.services`` -> ``sharing.emails``; the modules of
+this package import each other by their own names (``sharing.services.bookings``), never this
+``__init__``, which only gathers the names the views and the tasks call.
+"""
 
 from __future__ import annotations
 
