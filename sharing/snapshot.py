@@ -3,8 +3,9 @@
 :func:`snapshot` takes the hub's cars (from :mod:`sharing.car_cache`) and loads only the bookings
 that can interact with the window in question: the window grows until the feasibility package says
 that on both sides every car has had time to charge full again, so nothing beyond can matter (see
-:func:`sharing.feasibility.component_around`). The services ask it whether a booking fits
-(:meth:`Snapshot.check_new`), the selectors how much range is left (:meth:`Snapshot.max_range`).
+:func:`sharing.feasibility.component_around`). The services ask it whether a new booking fits
+(:meth:`Snapshot.check_new`) or one already made still does (:meth:`Snapshot.check_booking`), the
+selectors how much range is left (:meth:`Snapshot.max_range`).
 """
 
 from __future__ import annotations
