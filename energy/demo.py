@@ -28,7 +28,6 @@ from energy.models import (
     SessionStatus,
     Site,
 )
-from energy.problem import floor_to_slot
 from sharing.demo import seed_sharing_demo
 from sharing.models import Bay, Hub
 
@@ -189,13 +188,13 @@ def seed_private_cars(hub: Hub, residents: list[User], now: datetime) -> None:
             continue
         if ChargingSession.objects.filter(bay=bay, status=SessionStatus.ACTIVE).exists():
             continue
-        plugged = floor_to_slot(now) - timedelta(hours=rng.randint(1, 5))
+        plugged = hub.floor_to_slot(now) - timedelta(hours=rng.randint(1, 5))
         ChargingSession.objects.create(
             car=car,
             bay=bay,
             plugged_in_at=plugged,
             initial_soc_kwh=(battery * Decimal(rng.uniform(0.25, 0.6))).quantize(Decimal("0.1")),
-            departure_at=floor_to_slot(now) + timedelta(hours=rng.randint(8, 20)),
+            departure_at=hub.floor_to_slot(now) + timedelta(hours=rng.randint(8, 20)),
             target_soc_kwh=(battery * Decimal("0.85")).quantize(Decimal("0.1")),
             allow_feed_back=car.may_feed_back,
             feed_back_floor_kwh=(battery * Decimal("0.4")).quantize(Decimal("0.1")),
@@ -210,6 +209,8 @@ def seed_demo(*, now: datetime | None = None) -> tuple[Hub, DemoLogins]:
         hub: Hub = seeded["hub"]
         seed_site(hub)
         # A week of capacity prices from yesterday on, so the demo week of plans can offer flex.
-        seed_flex_prices(floor_to_slot(now).replace(hour=0, minute=0) - timedelta(days=1), days=9)
+        seed_flex_prices(
+            hub.floor_to_slot(now).replace(hour=0, minute=0) - timedelta(days=1), days=9
+        )
         seed_private_cars(hub, residents, now)
     return hub, logins

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 
@@ -61,10 +60,6 @@ class BuiltScenario:
     notes: list[str]
 
 
-def floor_to_slot(moment: datetime, minutes: int = 15) -> datetime:
-    return moment.replace(minute=moment.minute - moment.minute % minutes, second=0, microsecond=0)
-
-
 def _slot_of(moment: datetime, start: datetime, minutes: int) -> int:
     return math.floor((moment - start).total_seconds() / (minutes * 60))
 
@@ -84,7 +79,7 @@ def build_hub_scenario(*, hub: Hub, start: datetime, slots: int, now: datetime) 
     site = Site.objects.select_related("base_load").prefetch_related("pv_systems").get(hub=hub)
     notes: list[str] = []
 
-    prices, price_notes = _prices(site, start, slots, minutes, hub.time_zone)
+    prices, price_notes = _prices(site, hub, start, slots, minutes)
     notes += price_notes
     pv = _pv(site, hub, start, slots, minutes)
     base = _base_load(site, hub, start, slots, minutes)
@@ -280,19 +275,19 @@ def _maintenance(
 
 
 def _prices(
-    site: Site, start: datetime, slots: int, minutes: int, tz: str
+    site: Site, hub: Hub, start: datetime, slots: int, minutes: int
 ) -> tuple[list[float], list[str]]:
     end = start + timedelta(minutes=minutes * slots)
     known = {
         p.start: float(p.day_ahead_eur_per_kwh)
         for p in PriceSlot.objects.filter(area=site.price_area, start__gte=start, start__lt=end)
     }
-    zone = ZoneInfo(tz)
+    zone = hub.tz
     values: list[float] = []
     missing = 0
     for i in range(slots):
         moment = start + timedelta(minutes=i * minutes)
-        price = known.get(floor_to_slot(moment))
+        price = known.get(hub.floor_to_slot(moment))
         if price is None:
             missing += 1
             price = DEFAULT_PRICE_SHAPE[moment.astimezone(zone).hour]

@@ -21,8 +21,8 @@ from django.utils.translation import gettext_lazy as _
 
 from sharing.admin_scope import scope
 from sharing.models import Booking, BookingStatus, Vehicle, VehicleStatus
-from sharing.planning import snapshot
-from sharing.services.rules import price_estimate
+from sharing.rules import price_estimate
+from sharing.snapshot import snapshot
 
 ZERO = Decimal("0.00")
 
@@ -133,13 +133,8 @@ def late_returns(request: HttpRequest, *, now: datetime | None = None) -> list[L
         endangered = following.get(booking.vehicle_id) if booking.vehicle_id else None
         suggestion = None
         if endangered is not None:
-            result = snapshot(booking.hub, now, exclude=[endangered.pk]).check_new(
-                endangered.start,
-                endangered.end,
-                endangered.promised_range_km,
-                endangered.expected_km,
-                booking_id=endangered.pk,
-                forbidden=[booking.vehicle_id] if booking.vehicle_id else [],
+            result = snapshot(booking.hub, now, exclude=[endangered.pk]).check_booking(
+                endangered, forbidden=[booking.vehicle_id] if booking.vehicle_id else []
             )
             car_id = result.assignment.get(endangered.pk) if result.feasible else None
             suggestion = cars.get(car_id) if car_id is not None else None

@@ -21,7 +21,6 @@ from sharing.services import (
     booking_pick_up,
     booking_return,
 )
-from sharing.services.rules import floor_to_slot
 
 PAST_WEEKS = 4
 PAST_TRIPPERS = 12  # the first residents (the README's two log-ins first) get finished trips
@@ -97,7 +96,7 @@ def seed_sharing_demo(
     # resident (the README's log-ins included) can book at once.
     room = max(hub.max_concurrent_bookings_per_household - 1, 0)
     seeded: Counter[int | None] = Counter()
-    day0 = floor_to_slot(hub, now).replace(hour=0, minute=0) + timedelta(days=1)
+    day0 = hub.floor_to_slot(now.astimezone(hub.tz)).replace(hour=0, minute=0) + timedelta(days=1)
     for day in range(7):
         for person in people:
             if rng.random() < 0.5:
@@ -141,7 +140,7 @@ def seed_past_trips(*, hub: Hub, people: Sequence[User], now: datetime) -> int:
     current charge readings are kept: the trips are history, not the cars' state now.
     """
     rng = random.Random(20261203)
-    today = floor_to_slot(hub, now).replace(hour=0, minute=0)
+    today = hub.floor_to_slot(now.astimezone(hub.tz)).replace(hour=0, minute=0)
     vehicles = list(Vehicle.objects.filter(hub=hub).select_related("model").order_by("plate"))
     if not vehicles:
         return 0

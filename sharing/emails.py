@@ -1,12 +1,26 @@
-"""Plain-text mails to residents about their bookings, sent after commit by the services."""
+"""Plain-text mails to residents about their bookings, sent after commit by the services.
+
+The direction is ``sharing.tasks`` -> ``sharing.services`` -> ``sharing.emails``: the periodic
+jobs call the services, the services queue mails here, and this module imports neither. The mail
+task lives here, under the Celery name it always had (``sharing.tasks.send_booking_mail``), so
+mails already queued and the task's retries keep working.
+"""
 
 from __future__ import annotations
 
+from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from config.mail import (
+    MAIL_MAX_RETRIES,
+    MAIL_RETRY_BACKOFF,
+    MAIL_RETRY_BACKOFF_MAX,
+    TRANSIENT_MAIL_ERRORS,
+    permanent_refusals_not_retried,
+)
 from config.outage import on_commit_despite_redis
 from sharing.models import Booking
 
@@ -30,7 +44,8 @@ def render_booking_mail(kind: str, booking: Booking) -> tuple[str, str]:
     return subject.strip(), body.strip() + "\n"
 
 
-def send_booking_mail(kind: str, booking_id: int) -> None:
+def deliver_booking_mail(kind: str, booking_id: int) -> None:
+    """Render and send one mail now (the task below calls this)."""
     booking = (
         Booking.objects.select_related("hub", "resident", "vehicle__model", "vehicle__home_bay")
         .filter(pk=booking_id)
@@ -42,12 +57,27 @@ def send_booking_mail(kind: str, booking_id: int) -> None:
     send_mail(subject, body, None, [booking.resident.email])
 
 
+@shared_task(
+    name="sharing.tasks.send_booking_mail",
+    autoretry_for=TRANSIENT_MAIL_ERRORS,
+    max_retries=MAIL_MAX_RETRIES,
+    retry_backoff=MAIL_RETRY_BACKOFF,
+    retry_backoff_max=MAIL_RETRY_BACKOFF_MAX,
+    retry_jitter=True,
+    soft_time_limit=30,
+    time_limit=60,
+)
+def send_booking_mail(kind: str, booking_id: int) -> None:
+    """Resident mail off the request path: with a broker a worker sends it, with retries on what
+    a mail server can get over (see ``config.mail``)."""
+    with permanent_refusals_not_retried():
+        deliver_booking_mail(kind, booking_id)
+
+
 def queue_booking_mail(kind: str, booking_id: int) -> None:
     """Send after commit, as a task: a slow mail server never holds up a booking."""
-    from sharing import tasks  # tasks import services, which import this module
-
     assert kind in KINDS
     on_commit_despite_redis(
-        lambda: tasks.send_booking_mail.delay(kind, booking_id),
+        lambda: send_booking_mail.delay(kind, booking_id),
         what=f"the {kind!r} mail of booking {booking_id}",
     )

@@ -1,5 +1,5 @@
 """Forms of the resident's booking pages: they parse what residents type in the hub's local time;
-the rules themselves live in ``sharing.services.rules`` and come back as per-field errors."""
+the rules themselves live in ``sharing.rules`` and come back as per-field errors."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sharing.models import Booking, Hub
-from sharing.services.rules import window_errors
+from sharing.rules import window_errors
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 # The service says "promised_range_km"; the page asks for "range_km".

@@ -41,10 +41,6 @@ def export_user(user: User) -> dict[str, Any]:
     return {"bookings": bookings, "trips": trips}
 
 
-def export_for_user(user: User) -> dict[str, Any]:
-    return export_user(user)
-
-
 def erase_user(user: User) -> None:
     """Bookings and trips stay for accounting, tied to the pseudonymous user row; the only free
     text we hold about a resident is the idempotency key, which we drop."""

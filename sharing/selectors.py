@@ -14,8 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from sharing.models import Booking, BookingStatus, Hub, Vehicle, VehicleStatus
-from sharing.planning import INITIAL_MARGIN, snapshot
-from sharing.services.rules import (
+from sharing.rules import (
     fair_use_errors,
     merge,
     price_estimate,
@@ -24,6 +23,7 @@ from sharing.services.rules import (
     resident_errors,
     window_errors,
 )
+from sharing.snapshot import INITIAL_MARGIN, snapshot
 
 SEARCH_AROUND = timedelta(hours=3)
 SEARCH_STEP = timedelta(minutes=15)

@@ -1,8 +1,11 @@
 """Periodic jobs: thin, no arguments, each calls one service.
 
 The periodic jobs claim each booking with a conditional update, so running one again after a
-lost database connection is harmless: they retry on ``OperationalError``. Mail retries on what a
-mail server can get over (see ``config.mail``).
+lost database connection is harmless: they retry on ``OperationalError``.
+
+The direction is ``sharing.tasks`` -> ``sharing.services`` -> ``sharing.emails``: nothing below
+imports this module. The resident mail task (Celery name ``sharing.tasks.send_booking_mail``)
+lives in ``sharing.emails``, where the services queue it.
 """
 
 from __future__ import annotations
@@ -12,13 +15,6 @@ from typing import Any
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from config.mail import (
-    MAIL_MAX_RETRIES,
-    MAIL_RETRY_BACKOFF,
-    MAIL_RETRY_BACKOFF_MAX,
-    TRANSIENT_MAIL_ERRORS,
-    permanent_refusals_not_retried,
-)
 from sharing import services
 from sharing.models import Hub
 
@@ -61,20 +57,3 @@ def bind_due_all_hubs() -> int:
     for hub_id in Hub.objects.values_list("pk", flat=True):
         bind_due.delay(hub_id)
     return Hub.objects.count()
-
-
-@shared_task(
-    autoretry_for=TRANSIENT_MAIL_ERRORS,
-    max_retries=MAIL_MAX_RETRIES,
-    retry_backoff=MAIL_RETRY_BACKOFF,
-    retry_backoff_max=MAIL_RETRY_BACKOFF_MAX,
-    retry_jitter=True,
-    soft_time_limit=30,
-    time_limit=60,
-)
-def send_booking_mail(kind: str, booking_id: int) -> None:
-    """Resident mail off the request path: with a broker a worker sends it, with retries."""
-    from sharing.emails import send_booking_mail as send
-
-    with permanent_refusals_not_retried():
-        send(kind, booking_id)

@@ -28,7 +28,7 @@ from django_htmx.middleware import HtmxDetails
 from icalendar import Calendar, Event
 
 from accounts.models import User
-from sharing import access, pages_selectors, selectors, services
+from sharing import access, pages_selectors, rules, selectors, services
 from sharing.forms import BookingForm, ChangeEndForm, apply_errors, as_local_input
 from sharing.models import Booking, BookingStatus, Hub
 
@@ -267,7 +267,7 @@ def _detail_context(booking: Booking, *, may_change: bool, **extra: Any) -> dict
         "can_change": may_change and booking.status in CHANGEABLE and booking.end > now,
         # Pick-up of a bound car and return of one on the road, by its household.
         "can_trip": may_change and booking.status in (BookingStatus.BOUND, BookingStatus.ACTIVE),
-        "cancel_fee": services.cancel_fee(hub=booking.hub, start=booking.start, now=now),
+        "cancel_fee": rules.cancel_fee(hub=booking.hub, start=booking.start, now=now),
     }
     if "end_form" not in extra:
         context["end_form"] = ChangeEndForm(
@@ -320,7 +320,7 @@ def booking_change_end(request: HttpRequest, pk: int) -> HttpResponse:
             new_end=new_end,
             new_end_input=as_local_input(new_end, tz),
             longer=new_end > booking.end,
-            new_price=services.price_estimate(
+            new_price=rules.price_estimate(
                 hub=booking.hub, start=booking.start, end=new_end, expected_km=booking.expected_km
             ),
         )
@@ -336,7 +336,7 @@ def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         if booking.status not in CANCELLABLE:
             messages.error(request, _("Only a booking that has not started can be cancelled."))
             return redirect("sharing:booking-detail", pk=pk)
-        fee = services.cancel_fee(hub=booking.hub, start=booking.start, now=timezone.now())
+        fee = rules.cancel_fee(hub=booking.hub, start=booking.start, now=timezone.now())
         return render(request, "sharing/cancel.html", {"booking": booking, "fee": fee})
     try:
         booking = services.booking_cancel(booking=booking)

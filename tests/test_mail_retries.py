@@ -12,7 +12,7 @@ from django.core import mail
 
 from accounts import tasks as account_tasks
 from config.mail import MAIL_MAX_RETRIES, MailRefused
-from sharing import tasks as sharing_tasks
+from sharing import emails as sharing_emails
 from tests.factories import BookingFactory, UserFactory
 from tests.flaky_mail import FlakyBackend
 
@@ -51,7 +51,7 @@ def booking(resident, hub):
 def test_a_booking_mail_that_fails_twice_is_sent_on_the_third_try(flaky, booking, error):
     flaky.fail(2, error)
 
-    result = sharing_tasks.send_booking_mail.delay("confirmed", booking.pk)
+    result = sharing_emails.send_booking_mail.delay("confirmed", booking.pk)
 
     assert result.successful()
     assert flaky.attempts == 3
@@ -62,7 +62,7 @@ def test_a_booking_mail_that_fails_twice_is_sent_on_the_third_try(flaky, booking
 def test_a_mail_server_that_stays_down_gives_up_after_the_last_retry(flaky, booking):
     flaky.fail(100)
 
-    result = sharing_tasks.send_booking_mail.delay("confirmed", booking.pk)
+    result = sharing_emails.send_booking_mail.delay("confirmed", booking.pk)
 
     assert result.failed()
     assert isinstance(result.result, smtplib.SMTPServerDisconnected)
@@ -73,7 +73,7 @@ def test_a_mail_server_that_stays_down_gives_up_after_the_last_retry(flaky, book
 def test_an_address_refused_for_good_is_not_tried_again(flaky, booking):
     flaky.fail(1, smtplib.SMTPRecipientsRefused({"alice@example.org": (550, b"no such user")}))
 
-    result = sharing_tasks.send_booking_mail.delay("confirmed", booking.pk)
+    result = sharing_emails.send_booking_mail.delay("confirmed", booking.pk)
 
     assert result.failed()
     assert isinstance(result.result, MailRefused)
@@ -117,7 +117,7 @@ def test_retries_wait_less_than_the_visibility_timeout(settings):
 
     for task in (
         alerts.mail_admins_retried,
-        sharing_tasks.send_booking_mail,
+        sharing_emails.send_booking_mail,
         account_tasks.send_email_confirmation,
         account_tasks.send_password_reset,
     ):
@@ -157,7 +157,7 @@ def test_a_real_worker_sends_the_mail_after_two_failures(settings, resident, hub
             override_settings(CELERY_TASK_ALWAYS_EAGER=False),
             start_worker(app, queues=["default"], perform_ping_check=False, shutdown_timeout=30),
         ):
-            sharing_tasks.send_booking_mail.delay("confirmed", booking.pk)
+            sharing_emails.send_booking_mail.delay("confirmed", booking.pk)
             deadline = time.monotonic() + 60
             while not mail.outbox and time.monotonic() < deadline:
                 time.sleep(0.2)

@@ -94,15 +94,15 @@ def eager_failures_kept():
 def test_a_task_that_fails_for_good_is_mailed_to_the_admins(
     settings, monkeypatch, eager_failures_kept
 ):
-    from sharing import tasks
+    from sharing import emails
 
     settings.ADMINS = [("Fleet desk", "fleet@example.org")]
 
     def refused(kind, booking_id):
         raise ConnectionRefusedError(111, "Connection refused")
 
-    monkeypatch.setattr("sharing.emails.send_booking_mail", refused)
-    result = tasks.send_booking_mail.delay("confirmed", 1)
+    monkeypatch.setattr("sharing.emails.deliver_booking_mail", refused)
+    result = emails.send_booking_mail.delay("confirmed", 1)
 
     assert result.failed()
     assert [m.to for m in mail.outbox] == [["fleet@example.org"]]  # once, not per retry

@@ -42,7 +42,6 @@ from config.net import client_address
 from energy.ocpp.credentials import PasswordChecks, Verdict
 from energy.ocpp.profiles import OCPP16, OCPP21, OCPP201
 from energy.ocpp.stations import STATIONS, Station, TransactionIds, db
-from energy.problem import floor_to_slot
 from energy.services import chargers
 
 logger = logging.getLogger("energy.ocpp")
@@ -53,6 +52,7 @@ HEALTH_PATH = "/healthz"
 PATH = re.compile(r"^/ocpp/(?P<ocpp_id>[^/]+)/?$")
 REALM = "Wisselstroom OCPP"
 SLOT = timedelta(minutes=15)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_ID_LENGTH = 48  # OCPP's identity (2.x identifierString), and Charger.ocpp_id
 BUSY_RETRY_AFTER = 5
 FLOOD_LOG_SECONDS = 10.0
@@ -70,7 +70,8 @@ def remote_host(connection: ServerConnection, request: Request | None = None) ->
 
 
 def seconds_to_next_slot(now: datetime) -> float:
-    return (floor_to_slot(now) + SLOT - now).total_seconds()
+    # Slots start every quarter of an hour of UTC (and so of every hub's clock).
+    return (SLOT - (now - EPOCH) % SLOT).total_seconds()
 
 
 class CentralSystem:

@@ -29,7 +29,6 @@ from energy.models import (
     ReadingSource,
     SessionStatus,
 )
-from energy.problem import floor_to_slot
 from energy.services.vehicle_state import charge_level_record
 from sharing.models import Booking, BookingStatus, Vehicle, VehicleStatus
 
@@ -192,13 +191,13 @@ def charger_setpoint_planned(*, ocpp_id: str, at: datetime) -> tuple[Decimal, da
     grid connection. ``None`` when the hub has no live plan covering ``at``: the charger is then
     left to its own defaults.
     """
-    charger = Charger.objects.select_related("bay").filter(ocpp_id=ocpp_id).first()
+    charger = Charger.objects.select_related("bay__hub").filter(ocpp_id=ocpp_id).first()
     if charger is None:
         return None
     run = DispatchRun.objects.filter(hub_id=charger.bay.hub_id, is_current=True).first()
     if run is None:
         return None
-    start = floor_to_slot(at, run.slot_minutes)
+    start = charger.bay.hub.floor_to_slot(at)
     if (
         not run.horizon_start
         <= start

@@ -39,7 +39,7 @@ from energy.dispatch.core import with_likely_departures
 from energy.dispatch.solver import band_excess, only_unkept_band
 from energy.locks import replans_paused
 from energy.models import ChargingSession, DispatchRun, PlanAssignment, RunStatus
-from energy.problem import BuiltScenario, build_hub_scenario, floor_to_slot
+from energy.problem import BuiltScenario, build_hub_scenario
 from energy.services.plan_store import plan_bind_due, plan_store
 from sharing.models import Hub
 
@@ -154,7 +154,7 @@ def hub_plan(
     """Plan ``hub`` from the current slot on and switch its plan if the result is valid."""
     began = time.perf_counter()  # the time limit is a deadline for the whole plan
     now = now or timezone.now()
-    start = floor_to_slot(now, hub.slot_minutes)
+    start = hub.floor_to_slot(now)
     slots = slots or settings.DISPATCH_HORIZON_SLOTS
     built = build_hub_scenario(hub=hub, start=start, slots=slots, now=now)
     run = DispatchRun.objects.create(

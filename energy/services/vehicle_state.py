@@ -9,10 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from energy.models import ChargeLevelReading, PlanSlot
-from energy.problem import floor_to_slot
 from energy.services.replan import replan_request
+from sharing.car_cache import hub_cars_changed
 from sharing.models import Vehicle
-from sharing.planning import hub_cars_changed
 
 # A reading further than this from the plan's expectation triggers a re-plan.
 DEVIATION_KWH = Decimal("2.0")
@@ -39,7 +38,7 @@ def charge_level_record(
                 run__hub_id=vehicle.hub_id,
                 run__is_current=True,
                 vehicle=vehicle,
-                start=floor_to_slot(measured_at),
+                start=vehicle.hub.floor_to_slot(measured_at),
             )
             .values_list("soc_kwh", flat=True)
             .first()

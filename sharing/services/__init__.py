@@ -1,5 +1,10 @@
 """Writes and workflows of the sharing app: ``<noun>_<verb>(*, ...)`` under ``transaction.atomic``,
-with mails and signals queued on commit."""
+with mails and signals queued on commit.
+
+The direction is ``sharing.tasks`` -> ``sharing.services`` -> ``sharing.emails``; the modules of
+this package import each other by their own names (``sharing.services.bookings``), never this
+``__init__``, which only gathers the names the views and the tasks call.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +27,6 @@ from sharing.services.lifecycle import (
     maintenance_block_create,
     vehicle_set_status,
 )
-from sharing.services.rules import cancel_fee, price_estimate
 
 __all__ = [
     "BookingUnavailable",
@@ -36,8 +40,6 @@ __all__ = [
     "bookings_flag_late_returns",
     "bookings_mark_no_show",
     "bookings_send_reminders",
-    "cancel_fee",
     "maintenance_block_create",
-    "price_estimate",
     "vehicle_set_status",
 ]

@@ -19,9 +19,9 @@ from sharing.models import (
     Vehicle,
     VehicleStatus,
 )
-from sharing.planning import Snapshot, snapshot
 from sharing.services.bookings import lock_hub
 from sharing.signals import announce_booking_changed
+from sharing.snapshot import Snapshot, snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -68,13 +68,8 @@ def booking_bind_vehicle(
             )
         if vehicle.hub_id != hub.pk or vehicle.status != VehicleStatus.ACTIVE:
             raise ValidationError({"vehicle": [_("This car is not in service at this hub.")]})
-        result = snapshot(hub, now, exclude=[booking.pk]).check_new(
-            booking.start,
-            booking.end,
-            booking.promised_range_km,
-            booking.expected_km,
-            booking_id=booking.pk,
-            bound_car=vehicle.pk,
+        result = snapshot(hub, now, exclude=[booking.pk]).check_booking(
+            booking, bound_car=vehicle.pk
         )
         if not result.feasible:
             raise ValidationError(
@@ -135,14 +130,7 @@ def _rebind_or_warn(state: Snapshot, late: Booking, now: datetime) -> str:
     )
     if following is None:
         return "none"
-    result = state.check_new(
-        following.start,
-        following.end,
-        following.promised_range_km,
-        following.expected_km,
-        booking_id=following.pk,
-        forbidden=[late.vehicle_id] if late.vehicle_id else [],
-    )
+    result = state.check_booking(following, forbidden=[late.vehicle_id] if late.vehicle_id else [])
     car_id = result.assignment.get(following.pk) if result.feasible else None
     if car_id is not None:
         _bind(

@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from sharing import selectors
+from sharing.car_cache import hub_cars_changed
 from sharing.emails import queue_booking_mail
 from sharing.models import HOLDS_CAR_STATUSES, Booking, BookingStatus, Hub
-from sharing.planning import hub_cars_changed, snapshot
-from sharing.services.rules import (
+from sharing.rules import (
     FairUseLimits,
     cancel_fee,
     fair_use_errors,
@@ -33,6 +33,7 @@ from sharing.services.rules import (
     window_errors,
 )
 from sharing.signals import announce_booking_changed
+from sharing.snapshot import snapshot
 
 
 class BookingUnavailable(Exception):
@@ -242,13 +243,8 @@ def booking_change_end(*, booking: Booking, end: datetime, now: datetime | None 
                 result = state.check_all_around(booking.end, end + hub.buffer)
             else:
                 bound = booking.vehicle_id if booking.status == BookingStatus.BOUND else None
-                result = snapshot(hub, now, exclude=[booking.pk]).check_new(
-                    booking.start,
-                    end,
-                    booking.promised_range_km,
-                    booking.expected_km,
-                    booking_id=booking.pk,
-                    bound_car=bound,
+                result = snapshot(hub, now, exclude=[booking.pk]).check_booking(
+                    booking, end=end, bound_car=bound
                 )
             if not result.feasible:
                 raise BookingUnavailable(

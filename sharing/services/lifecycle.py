@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sharing.car_cache import hub_cars_changed
 from sharing.emails import queue_booking_mail
 from sharing.models import Booking, BookingStatus, Hub, MaintenanceBlock, Trip, Vehicle
-from sharing.planning import hub_cars_changed
 from sharing.services.bookings import lock_hub
 from sharing.signals import announce_booking_changed, announce_vehicle_changed
 

@@ -30,10 +30,10 @@ from sharing.models import (
     Vehicle,
     VehicleStatus,
 )
-from sharing.planning import snapshot
 from sharing.services.binding import booking_bind_vehicle
 from sharing.services.bookings import booking_cancel, lock_hub
 from sharing.signals import announce_booking_changed, announce_vehicle_changed
+from sharing.snapshot import snapshot
 
 
 @dataclass
@@ -85,13 +85,8 @@ def _release_and_reassign(
     unkept: list[Booking] = []
     cars = {v.pk: v for v in Vehicle.objects.filter(hub=hub, status=VehicleStatus.ACTIVE)}
     for booking in sorted(bookings, key=lambda b: (b.start, b.pk)):
-        result = snapshot(hub, now, exclude=[booking.pk]).check_new(
-            booking.start,
-            booking.end,
-            booking.promised_range_km,
-            booking.expected_km,
-            booking_id=booking.pk,
-            forbidden=[vehicle.pk],
+        result = snapshot(hub, now, exclude=[booking.pk]).check_booking(
+            booking, forbidden=[vehicle.pk]
         )
         car_id = result.assignment.get(booking.pk) if result.feasible else None
         if car_id is not None and car_id in cars:

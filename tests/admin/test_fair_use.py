@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.urls import reverse
 
 from sharing.models import FairUseOverride
-from sharing.services.rules import fair_use_errors
+from sharing.rules import fair_use_errors
 from tests.admin.conftest import NOW, book
 
 

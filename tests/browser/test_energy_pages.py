@@ -10,7 +10,6 @@ import pytest
 from django.utils import timezone
 
 from energy.models import ChargingSession, PrivateCar
-from energy.problem import floor_to_slot
 from tests.browser.conftest import open_menu
 from tests.factories import (
     BayFactory,
@@ -34,7 +33,7 @@ def energy_hub(transactional_db):
 
 
 def test_dashboard_draws_its_charts_and_has_a_table(page, login, screenshot, resident, energy_hub):
-    start = floor_to_slot(timezone.now())
+    start = energy_hub.floor_to_slot(timezone.now())
     cars = [VehicleFactory(hub=energy_hub, plate=f"WS-00{n}-E") for n in range(1, 4)]
     session = ChargingSessionFactory(bay=BayFactory(hub=energy_hub))
     current_plan(energy_hub, start=start, slots=24, vehicles=cars, sessions=[session])
@@ -147,7 +146,9 @@ def test_my_car_register_plug_in_change_departure(
 def test_session_plan_chart(page, login, screenshot, resident, energy_hub):
     car = PrivateCarFactory(owner=resident, plate="AB-123-C")
     session = ChargingSessionFactory.create(car=car, bay=BayFactory(hub=energy_hub))
-    current_plan(energy_hub, start=floor_to_slot(timezone.now()), slots=16, sessions=[session])
+    current_plan(
+        energy_hub, start=energy_hub.floor_to_slot(timezone.now()), slots=16, sessions=[session]
+    )
     login(resident)
     page.goto(f"/energy/my-car/session/{session.pk}/")
     page.wait_for_function("window.Chart && Object.keys(Chart.instances).length === 1")

@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from energy.problem import floor_to_slot
 from tests.browser.conftest import no_horizontal_scroll
 from tests.browser.test_accessibility import serious_violations
 from tests.browser.test_header_and_pwa import console_errors, switch_language  # noqa: F401
@@ -25,9 +24,9 @@ TEXT = {
 
 @pytest.mark.parametrize("lang", ["en", "nl"])
 def test_dashboard_today_on_a_phone(page, login, screenshot, console_errors, resident, lang):  # noqa: F811
-    hub = HubFactory(slug="zonnehof", name="Zonnehof")
+    hub = HubFactory.create(slug="zonnehof", name="Zonnehof")
     SiteFactory(hub=hub)
-    now = floor_to_slot(timezone.now())
+    now = hub.floor_to_slot(timezone.now())
     cars = [VehicleFactory(hub=hub, plate=f"WS-{n:03d}-E") for n in range(20)]
     current_plan(hub, start=now - timedelta(hours=3), slots=16, vehicles=cars, power_kw=2.0)
     current_plan(hub, start=now, slots=24, vehicles=cars)

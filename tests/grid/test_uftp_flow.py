@@ -37,7 +37,6 @@ from energy.models import (
 from energy.models import (
     DPrognosis as SentPrognosis,
 )
-from energy.problem import floor_to_slot
 from energy.services.planning import hub_plan
 from sharing.services.bookings import booking_create
 from tests.energy.conftest import make_hub
@@ -61,7 +60,7 @@ def planned_hub(grid, settings, resident):
             end=morning + timedelta(hours=2),
             promised_range_km=150,
         )
-    start = floor_to_slot(timezone.now())
+    start = hub.floor_to_slot(timezone.now())
     FlexPriceSlot.objects.bulk_create(
         FlexPriceSlot(
             start=start + timedelta(minutes=15 * i),

@@ -13,7 +13,6 @@ from ocpp.v201 import call as call201
 
 from energy.models import ChargeLevelReading, Charger, ChargerStatus, ReadingSource
 from energy.ocpp.stations import now_iso
-from energy.problem import floor_to_slot
 from sharing.models import Vehicle
 from tests.factories import current_plan
 from tests.ocpp.conftest import charge_point, eventually, eventually_async
@@ -36,7 +35,7 @@ _read_charger = sync_to_async(_charger)
 def _plan(hub, power_kw: float):
     cars = list(Vehicle.objects.filter(hub=hub))
     now = datetime.now(UTC)
-    return current_plan(hub, start=floor_to_slot(now), vehicles=cars, power_kw=power_kw)
+    return current_plan(hub, start=hub.floor_to_slot(now), vehicles=cars, power_kw=power_kw)
 
 
 BOOT = {
@@ -248,7 +247,7 @@ def test_after_boot_the_charger_gets_the_live_plans_power_for_this_slot(
         else:
             assert period["limit"] == watts
     start = datetime.fromisoformat(schedule["start_schedule"])
-    assert start == floor_to_slot(datetime.now(UTC)) or start >= run.horizon_start
+    assert start == ocpp_hub.floor_to_slot(datetime.now(UTC)) or start >= run.horizon_start
     assert recorded, "the accepted set-point is stored on the charger"
 
 

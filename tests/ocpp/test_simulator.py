@@ -8,7 +8,6 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from energy.models import ChargeLevelReading, Charger, ChargerStatus, ReadingSource
-from energy.problem import floor_to_slot
 from sharing.models import Vehicle
 from tests.factories import current_plan
 from tests.ocpp.conftest import PASSWORD, eventually, in_fresh_thread
@@ -36,7 +35,9 @@ def _simulate(server, hub, **kw) -> str:
 
 def test_simulated_chargers_obey_the_plan_and_report_the_charge(ocpp_server, ocpp_hub):
     cars = list(Vehicle.objects.filter(hub=ocpp_hub).order_by("plate"))
-    current_plan(ocpp_hub, start=floor_to_slot(datetime.now(UTC)), vehicles=cars, power_kw=7.0)
+    current_plan(
+        ocpp_hub, start=ocpp_hub.floor_to_slot(datetime.now(UTC)), vehicles=cars, power_kw=7.0
+    )
     car = Vehicle.objects.get(home_bay__charger__ocpp_id="ocpphub-B00")
     before = float(car.last_known_soc_kwh) if car.last_known_soc_kwh is not None else 26.0
     out = _simulate(ocpp_server, ocpp_hub)

@@ -14,10 +14,11 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from sharing import feasibility as fz
+from sharing.car_cache import car_rows
 from sharing.models import Booking, BookingStatus, Vehicle, VehicleStatus
-from sharing.planning import car_rows, snapshot
 from sharing.selectors import availability
 from sharing.services import BookingUnavailable, booking_create, bookings
+from sharing.snapshot import snapshot
 from tests.factories import UserFactory
 from tests.sharing.conftest import NOW
 

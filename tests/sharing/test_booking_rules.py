@@ -12,7 +12,8 @@ from django.urls import reverse
 
 from accounts.models import LicenceStatus
 from sharing.models import Booking
-from sharing.services import booking_cancel, booking_create, price_estimate
+from sharing.rules import price_estimate
+from sharing.services import booking_cancel, booking_create
 from tests.factories import UserFactory
 from tests.sharing.conftest import NOW
 

@@ -58,9 +58,9 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import Household, User
 from sharing import feasibility as fz
+from sharing.car_cache import minute
 from sharing.models import Booking, BookingStatus, Hub, Vehicle, VehicleModel
-from sharing.planning import HOLDS_CAR, minute, snapshot
-from sharing.services.rules import floor_to_slot
+from sharing.snapshot import HOLDS_CAR, snapshot
 
 H = timedelta(hours=1)
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"
@@ -271,7 +271,9 @@ class Command(BaseCommand):
         tokens = [Token.objects.create(user=user).key for user in residents]
         # Feasible by construction: each car gets at most one daytime booking per day, a small
         # range, and charges full every night. 10% are already bound to that car.
-        day0 = floor_to_slot(hub, now).replace(hour=0, minute=0) + timedelta(days=1)
+        day0 = hub.floor_to_slot(now.astimezone(hub.tz)).replace(hour=0, minute=0) + timedelta(
+            days=1
+        )
         rows: list[Booking] = []
         per_car = -(-opts["bookings"] // len(vehicles))
         for vehicle in vehicles:
@@ -380,7 +382,7 @@ class Command(BaseCommand):
         sweep: list[tuple[float, Pass]] = []
         try:
             self._wait_for(port)
-            base = floor_to_slot(hub, now) + timedelta(days=1)
+            base = hub.floor_to_slot(now.astimezone(hub.tz)) + timedelta(days=1)
             stress = self._pass(
                 "stress: back to back (closed loop, no think time)",
                 opts,
@@ -628,7 +630,7 @@ class Command(BaseCommand):
     ) -> None:
         rng = random.Random(99)
         check_ms, solver_ms, sizes = [], [], []
-        base = floor_to_slot(hub, now) + timedelta(days=1)
+        base = hub.floor_to_slot(now.astimezone(hub.tz)) + timedelta(days=1)
         for _ in range(100):
             start = base + timedelta(days=rng.randint(0, 58), hours=rng.randint(7, 18))
             began = time.perf_counter()

@@ -155,7 +155,6 @@ class Command(BaseCommand):
         from django.utils import timezone
 
         from energy.demo import seed_site
-        from energy.problem import floor_to_slot
         from sharing.models import Bay, Booking, Hub, Vehicle, VehicleModel
 
         rng = random.Random(5)
@@ -173,11 +172,11 @@ class Command(BaseCommand):
         resident = self._resident(9999)
         household = resident.household
         now = timezone.now()
-        start = floor_to_slot(now) + timedelta(hours=1)
         hub_ids = []
         for h in range(options["hubs"]):
             hub = Hub.objects.create(name=f"Bench {h}", slug=f"bench-{h}", latitude=52.09,
                                      longitude=5.1)  # fmt: skip
+            start = hub.floor_to_slot(now) + timedelta(hours=1)
             bays = Bay.objects.bulk_create(
                 Bay(hub=hub, label=f"B{n:02d}") for n in range(options["vehicles"])
             )
@@ -257,7 +256,6 @@ class Command(BaseCommand):
         from django.utils import timezone
 
         from energy.models import DispatchRun
-        from energy.problem import floor_to_slot
         from sharing.models import Hub
         from sharing.services.bookings import BookingUnavailable, booking_create
 
@@ -265,7 +263,7 @@ class Command(BaseCommand):
         pending: dict[int, tuple[int, float]] = {}
         latencies: list[float] = []
         refused = 0
-        start = floor_to_slot(timezone.now()) + timedelta(hours=20)
+        start = Hub.objects.get(pk=hub_ids[0]).floor_to_slot(timezone.now()) + timedelta(hours=20)
         for i in range(options["events"]):
             hub = Hub.objects.get(pk=hub_ids[i % len(hub_ids)])
             begin = start + timedelta(minutes=15 * (i % 8))

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from energy.models import Site
-from energy.problem import build_hub_scenario, floor_to_slot
+from energy.problem import build_hub_scenario
 from sharing.models import Hub
 
 
@@ -49,7 +49,7 @@ class Command(BaseCommand):
                 ) from None
             if timezone.is_naive(start):
                 start = timezone.make_aware(start, hub.tz)
-        start = floor_to_slot(start.astimezone(timezone.get_fixed_timezone(0)), hub.slot_minutes)
+        start = hub.floor_to_slot(start.astimezone(timezone.get_fixed_timezone(0)))
         built = build_hub_scenario(hub=hub, start=start, slots=options["slots"], now=now)
         try:
             options["out"].write_text(json.dumps(built.document, indent=1), encoding="utf-8")

@@ -1,4 +1,8 @@
-"""Booking rules and the price estimate: each rule gives a message for the field it is about."""
+"""Booking rules and the price estimate: each rule gives a message for the field it is about.
+
+Read-only: nothing here writes. The services (``sharing.services``) raise what these rules find
+before they write, and the forms and the API show the same messages per field.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from sharing.car_cache import hub_max_range_km
 from sharing.models import OPEN_STATUSES, Booking, BookingStatus, FairUseOverride, Hub
-from sharing.planning import hub_max_range_km
 
 CENT = Decimal("0.01")
 
@@ -52,14 +56,6 @@ def on_grid(hub: Hub, moment: datetime) -> bool:
     return local.second == 0 and local.microsecond == 0 and local.minute % hub.slot_minutes == 0
 
 
-def floor_to_slot(hub: Hub, moment: datetime) -> datetime:
-    local = moment.astimezone(hub.tz)
-    floored = local.replace(
-        minute=local.minute - local.minute % hub.slot_minutes, second=0, microsecond=0
-    )
-    return floored
-
-
 def window_errors(
     *, hub: Hub, start: datetime, end: datetime, now: datetime, existing: bool = False
 ) -> dict[str, list[str]]:
@@ -80,7 +76,7 @@ def window_errors(
     if end <= start:
         add("end", _("End must be after the start."))
         return errors
-    if not existing and start < floor_to_slot(hub, now):
+    if not existing and start < hub.floor_to_slot(now):
         add("start", _("Start is in the past."))
     if existing and end <= now:
         add("end", _("The new end is in the past."))

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from sharing.car_cache import car_rows, hub_cars_changed
 from sharing.models import BookingStatus, MaintenanceBlock, Vehicle
-from sharing.planning import car_rows, hub_cars_changed
 from tests.factories import BookingFactory, VehicleFactory
 from tests.sharing.conftest import NOW
 

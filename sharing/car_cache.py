@@ -1,60 +1,34 @@
-"""Load a hub's cars and bookings into :mod:`sharing.feasibility` and ask it questions.
+"""A hub's cars as the feasibility check sees them, read in one query and cached.
 
-Only the bookings that can interact with the window in question are loaded: the window grows until
-the feasibility module says that on both sides every car has had time to charge full again, so
-nothing beyond can matter (see :func:`sharing.feasibility.component_around`).
+:func:`car_rows` reads every car in service with its upcoming maintenance and its trip under way;
+reads that may be a moment behind take them from the cache (shared, with a copy per process)
+under a version that every change of the hub's cars bumps (:func:`hub_cars_changed`, and the
+``vehicle_changed`` receiver that ``SharingConfig.ready`` connects). :func:`cars_at` turns the rows
+into :class:`sharing.feasibility.Car` at a moment: when each car is free next, with what charge.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import BigIntegerField, FilteredRelation, Func, Q
+from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 
 from sharing import feasibility as fz
-from sharing.models import (
-    Booking,
-    BookingStatus,
-    Hub,
-    Vehicle,
-    VehicleStatus,
-)
-from sharing.signals import vehicle_changed
+from sharing.models import BookingStatus, Hub, Vehicle, VehicleStatus
 
-logger = logging.getLogger(__name__)
-
-INITIAL_MARGIN = timedelta(days=1)
 # A late car is assumed back this long after "now" (it may come any minute, or much later).
 LATE_CAR_ASSUMED_DELAY = timedelta(minutes=60)
-# The most an unpicked booking may lie in the past before the no-show job closes it.
-PAST_OPEN_MARGIN = timedelta(days=2)
-TIME_LIMIT_SECONDS = 3.0
 
 
 def minute(moment: datetime) -> int:
     return int(moment.timestamp()) // 60
-
-
-class EpochMinute(Func):
-    """:func:`minute` in SQL: whole integers come out of the database far cheaper than times."""
-
-    output_field = BigIntegerField()
-    template = "FLOOR(EXTRACT(EPOCH FROM %(expressions)s) / 60)::bigint"
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        # Four percent signs: one pair for this template, one for the backend's placeholders.
-        template = "(CAST(strftime('%%%%s', %(expressions)s) AS INTEGER) / 60)"
-        return self.as_sql(compiler, connection, template=template, **extra)
 
 
 def wh(kwh: Decimal | float) -> int:
@@ -65,167 +39,6 @@ def wh_per_km(vehicle_model_consumption: Decimal) -> int:
     # Rounded up: the promise must hold with the model's stated (seasonal) consumption.
     milli = vehicle_model_consumption * 1000
     return int(milli.to_integral_value(rounding="ROUND_CEILING"))
-
-
-HOLDS_CAR = frozenset({str(BookingStatus.BOUND.value), str(BookingStatus.ACTIVE.value)})
-
-
-@dataclass
-class Snapshot:
-    """A hub's cars and (some of) its open bookings at ``now``."""
-
-    hub: Hub
-    now: datetime
-    cars: list[fz.Car]
-    exclude: frozenset[int] = frozenset()
-    needs: dict[int, fz.Need] = field(default_factory=dict)
-    loaded_from: datetime | None = None
-    loaded_until: datetime | None = None
-    plates: dict[int, str] = field(default_factory=dict)
-    loaded: bool = False
-    witnesses: dict[tuple[int, ...], fz.Result] = field(default_factory=dict)
-
-    def witness(self, needs: list[fz.Need]) -> fz.Result:
-        """A witness for ``needs`` alone, remembered: nearby windows share components."""
-        key = tuple(sorted(need.id for need in needs))
-        if key not in self.witnesses:
-            self.witnesses[key] = fz.witness(
-                self.cars, needs, self.buffer, time_limit=TIME_LIMIT_SECONDS
-            )
-        return self.witnesses[key]
-
-    @property
-    def buffer(self) -> int:
-        return self.hub.turnaround_buffer_minutes
-
-    def _open_floor(self) -> datetime:
-        return self.now - timedelta(hours=self.hub.max_booking_hours) - PAST_OPEN_MARGIN
-
-    def _open_ceiling(self) -> datetime:
-        return self.now + timedelta(
-            days=self.hub.max_days_ahead + 1, hours=self.hub.max_booking_hours
-        )
-
-    def load(self, start: datetime, end: datetime) -> None:
-        """Make sure the bookings touching ``[start, end]`` are loaded."""
-        lo: datetime | None = start if start > self._open_floor() else None
-        hi: datetime | None = end if end < self._open_ceiling() else None
-        if self.loaded:
-            lo = None if lo is None or self.loaded_from is None else min(lo, self.loaded_from)
-            hi = None if hi is None or self.loaded_until is None else max(hi, self.loaded_until)
-        query = Booking.objects.filter(
-            hub=self.hub, status__in=[BookingStatus.CONFIRMED, BookingStatus.BOUND]
-        )
-        if lo is not None:
-            query = query.filter(block_end__gt=lo)
-        if hi is not None:
-            query = query.filter(start__lt=hi)
-        rows = query.values_list(
-            "pk",
-            EpochMinute("start"),
-            EpochMinute("end"),
-            "promised_range_km",
-            "expected_km",
-            "vehicle_id",
-            "status",
-        )
-        exclude, holds_car, need = self.exclude, HOLDS_CAR, fz.Need
-        self.needs = {
-            pk: need(pk, start, end, promised, expected, car if status in holds_car else None)
-            for pk, start, end, promised, expected, car, status in rows
-            if pk not in exclude
-        }
-        self.loaded_from, self.loaded_until, self.loaded = lo, hi, True
-
-    def component(self, start: datetime, end: datetime) -> list[fz.Need]:
-        """The bookings that interact with ``[start, end)``."""
-        margin = INITIAL_MARGIN
-        while True:
-            want_from, want_until = start - margin, end + margin
-            covered = (
-                self.loaded
-                and (self.loaded_from is None or self.loaded_from <= want_from)
-                and (self.loaded_until is None or self.loaded_until >= want_until)
-            )
-            if not covered:
-                self.load(want_from, want_until)
-            found = fz.component_around(
-                self.cars,
-                list(self.needs.values()),
-                self.buffer,
-                minute(start),
-                minute(end),
-                None if self.loaded_from is None else minute(self.loaded_from),
-                None if self.loaded_until is None else minute(self.loaded_until),
-            )
-            if found is not None:
-                return found
-            if self.loaded_from is None and self.loaded_until is None:  # pragma: no cover
-                raise AssertionError("component not closed with everything loaded")
-            margin *= 2
-
-    def check_new(
-        self,
-        start: datetime,
-        end: datetime,
-        promised_km: int,
-        expected_km: int,
-        *,
-        booking_id: int = fz.NEW_BOOKING_ID,
-        bound_car: int | None = None,
-        forbidden: Iterable[int] = (),
-        hint: dict[int, int] | None = None,
-    ) -> fz.Result:
-        """Whether a booking ``[start, end)`` can be added; exact.
-
-        ``hint``: an assignment found a moment ago (outside the lock, on cached cars). If it
-        still serves every booking of the component as read now, and the new one, it is a proof
-        and nothing is searched; otherwise the check runs as if there were no hint.
-        """
-        needs = [n for n in self.component(start, end) if n.id != booking_id]
-        new = fz.Need(
-            booking_id,
-            minute(start),
-            minute(end),
-            promised_km,
-            min(expected_km, promised_km),
-            bound_car,
-            frozenset(forbidden),
-        )
-        if hint:
-            began = time.perf_counter()
-            everything = [*needs, new]
-            if all(need.id in hint for need in everything) and fz.verify(
-                self.cars, everything, self.buffer, hint
-            ):
-                assignment = {need.id: hint[need.id] for need in everything}
-                return fz.Result(True, assignment, "hint", seconds=time.perf_counter() - began)
-        result = fz.check_with(
-            self.cars,
-            needs,
-            new,
-            self.buffer,
-            time_limit=TIME_LIMIT_SECONDS,
-            base=self.witness(needs),
-        )
-        if not result.proven:
-            logger.warning("feasibility check timed out for hub %s; refusing", self.hub.slug)
-        return result
-
-    def check_all_around(self, start: datetime, end: datetime) -> fz.Result:
-        return self.witness(self.component(start, end))
-
-    def max_range(self, start: datetime, end: datetime) -> fz.RangeAnswer:
-        needs = self.component(start, end)
-        return fz.max_range_km(
-            self.cars,
-            needs,
-            minute(start),
-            minute(end),
-            self.buffer,
-            time_limit=TIME_LIMIT_SECONDS,
-            base=self.witness(needs),
-        )
 
 
 # One row per car in service, everything the check needs that does not depend on "now":
@@ -283,12 +96,10 @@ def hub_cars_changed(*, hub_id: int) -> None:
     transaction.on_commit(lambda: _bump(hub_id))
 
 
-def _on_vehicle_changed(sender: object, *, hub_id: int, **kwargs: object) -> None:
+def on_vehicle_changed(sender: object, *, hub_id: int, **kwargs: object) -> None:
+    """Every service that changes a car announces it (sent on commit); connected in
+    ``SharingConfig.ready``."""
     _bump(hub_id)
-
-
-# Every service that changes a car announces it (sent on commit).
-vehicle_changed.connect(_on_vehicle_changed, dispatch_uid="sharing-car-rows")
 
 
 def _load_car_rows(hub: Hub, now: datetime) -> list[CarRow]:
@@ -458,19 +269,6 @@ def load_cars(
     rows = car_rows(hub, now, cached=cached)
     cars = cars_at(rows, hub, now, active_end_override=active_end_override)
     return cars, {row[0]: row[1] for row in rows}
-
-
-def snapshot(
-    hub: Hub,
-    now: datetime,
-    *,
-    exclude: Iterable[int] = (),
-    active_end_override: dict[int, datetime] | None = None,
-    cached: bool = False,
-) -> Snapshot:
-    """``cached``: cars from the cache (for reads); bookings are always read afresh."""
-    cars, plates = load_cars(hub, now, active_end_override=active_end_override, cached=cached)
-    return Snapshot(hub=hub, now=now, cars=cars, exclude=frozenset(exclude), plates=plates)
 
 
 def car_max_range_km(capacity_wh: int, floor_wh: int, per_km: int, model_max_km: int) -> int:
