@@ -1,6 +1,6 @@
 """Fleet admin for the energy side: sites, chargers, residents' cars, prices, runs and offers.
 
-Hub-bound pages are scoped to a hub manager's hubs (``sharing.admin_scope``); the hub page gets
+Hub-bound pages are scoped to a hub manager's hubs (``sharing.admin.scope``); the hub page gets
 a "re-plan now" button here, since only ``energy`` may ask for a plan.
 """
 
@@ -44,22 +44,10 @@ from energy.prices import PriceFileError
 from energy.services.chargers import charger_password_set, charger_password_validate
 from energy.services.prices import prices_import
 from energy.services.replan import replan_request
-from sharing.admin import HubAdmin
-from sharing.admin_scope import HUB_PATHS, HubScopedAdmin, scope
-from sharing.admin_views import MonthForm, stream_csv
+from sharing.admin.fleet import HubAdmin
+from sharing.admin.scope import HubScopedAdmin, scope
+from sharing.admin.views import MonthForm, stream_csv
 from sharing.models import Hub
-
-HUB_PATHS.update(
-    {
-        Site: "hub",
-        Charger: "bay__hub",
-        ChargeLevelReading: "vehicle__hub",
-        ChargingSession: "bay__hub",
-        DispatchRun: "hub",
-        FlexOffer: "hub",
-    }
-)
-
 
 admin.site.unregister(Hub)
 

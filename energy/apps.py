@@ -22,3 +22,39 @@ class EnergyConfig(AppConfig):
         signals.prices_changed.connect(
             receivers.on_prices_changed, dispatch_uid="energy-replan-on-prices"
         )
+        self._register_hub_paths()
+
+    def _register_hub_paths(self) -> None:
+        # How energy's hub-bound models reach their hub, so the admin scopes them to a hub
+        # manager's hubs (sharing cannot know these models).
+        from energy.grid.models import (
+            CapacityEvent,
+            DPrognosis,
+            GridOffer,
+            GridOrder,
+            VtnConnection,
+        )
+        from energy.models import (
+            ChargeLevelReading,
+            Charger,
+            ChargingSession,
+            DispatchRun,
+            FlexOffer,
+            Site,
+        )
+        from sharing.admin.scope import register_hub_path
+
+        for model, path in [
+            (Site, "hub"),
+            (Charger, "bay__hub"),
+            (ChargeLevelReading, "vehicle__hub"),
+            (ChargingSession, "bay__hub"),
+            (DispatchRun, "hub"),
+            (FlexOffer, "hub"),
+            (DPrognosis, "hub"),
+            (GridOffer, "hub"),
+            (GridOrder, "offer__hub"),
+            (VtnConnection, "hub"),
+            (CapacityEvent, "connection__hub"),
+        ]:
+            register_hub_path(model, path)
