@@ -23,6 +23,16 @@ class EnergyConfig(AppConfig):
             receivers.on_prices_changed, dispatch_uid="energy-replan-on-prices"
         )
         self._register_hub_paths()
+        self._register_page_figures()
+
+    def _register_page_figures(self) -> None:
+        # The History page of sharing shows what a resident's own car fed back.
+        from energy import resident_figures
+        from sharing import page_figures
+
+        page_figures.register(
+            page="history", name="own-car", provider=resident_figures.own_car_fed_back
+        )
 
     def _register_hub_paths(self) -> None:
         # How energy's hub-bound models reach their hub, so the admin scopes them to a hub

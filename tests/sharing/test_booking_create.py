@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from sharing import feasibility as fz
 from sharing.models import Booking, BookingStatus, Vehicle, VehicleStatus
 from sharing.planning import car_rows, snapshot
-from sharing.selectors import availability
+from sharing.selectors.book import availability
 from sharing.services import BookingUnavailable, booking_create, bookings
 from tests.factories import UserFactory
 from tests.sharing.conftest import NOW
