@@ -4,7 +4,7 @@ Two helpers, as healthchecks' ``_get_check_for_user`` / ``_get_rw_check_for_user
 
 - ``booking_get_for_user`` (read): the resident's household's bookings; staff also read the
   bookings of the hubs they manage (every hub for a superuser or a fleet admin who manages none,
-  as in :mod:`sharing.admin_scope`);
+  as in :mod:`sharing.admin.scope`);
 - ``booking_get_rw_for_user`` (read-write): the household's own bookings only. Staff change or
   cancel other households' bookings in the admin, within their hubs, where it is logged.
 

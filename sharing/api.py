@@ -18,9 +18,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sharing import access, selectors, services
+from sharing import access, services
 from sharing.forms import MAX_YEAR, MIN_YEAR
 from sharing.models import Booking, Hub, Vehicle
+from sharing.selectors import book as book_selectors
+from sharing.selectors import lists
 
 
 def parse_moment(value: str, tz: ZoneInfo) -> datetime:
@@ -194,14 +196,14 @@ class HubViewSet(viewsets.ReadOnlyModelViewSet[Hub]):
     lookup_field = "slug"
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.hub_list()
+        return lists.hub_list()
 
 
 class VehicleViewSet(viewsets.ReadOnlyModelViewSet[Vehicle]):
     serializer_class = VehicleSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.vehicle_list()
+        return lists.vehicle_list()
 
 
 class AvailabilityView(APIView):
@@ -219,7 +221,7 @@ class AvailabilityView(APIView):
         query = AvailabilityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        answer = selectors.availability(
+        answer = book_selectors.availability(
             hub=data["hub"], start=data["start"], end=data["end"], range_km=data.get("range_km")
         )
         return Response(AvailabilitySerializer(answer).data)
@@ -234,7 +236,7 @@ class BookingViewSet(
     serializer_class = BookingSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return selectors.booking_list(user=self.request.user)  # type: ignore[arg-type]
+        return lists.booking_list(user=self.request.user)  # type: ignore[arg-type]
 
     def get_object_rw(self) -> Booking:
         """The booking of the URL if the user's household may change it: 404 when the user may
@@ -266,7 +268,7 @@ class BookingViewSet(
         key = (request.headers.get("Idempotency-Key") or "").strip()[:100] or None
         user = request.user
         if key:
-            earlier = selectors.booking_by_idempotency_key(resident=user, key=key)  # type: ignore[arg-type]
+            earlier = lists.booking_by_idempotency_key(resident=user, key=key)  # type: ignore[arg-type]
             if earlier is not None:
                 return Response(BookingSerializer(earlier).data, status=status.HTTP_200_OK)
         form = BookingCreateSerializer(data=request.data)

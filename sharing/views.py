@@ -28,9 +28,12 @@ from django_htmx.middleware import HtmxDetails
 from icalendar import Calendar, Event
 
 from accounts.models import User
-from sharing import access, pages_selectors, rules, selectors, services
+from sharing import access, page_figures, rules, services
 from sharing.forms import BookingForm, ChangeEndForm, apply_errors, as_local_input
 from sharing.models import Booking, BookingStatus, Hub
+from sharing.selectors import book as book_selectors
+from sharing.selectors import cards, lists
+from sharing.selectors import history as history_selectors
 
 CANCELLABLE = (BookingStatus.CONFIRMED, BookingStatus.BOUND)
 CHANGEABLE = (BookingStatus.CONFIRMED, BookingStatus.BOUND, BookingStatus.ACTIVE)
@@ -65,7 +68,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "sharing/home.html",
-        {"cards": pages_selectors.upcoming_bookings(user=_user(request))},
+        {"cards": cards.upcoming_bookings(user=_user(request))},
     )
 
 
@@ -91,12 +94,12 @@ def _query(hub: Hub, start: datetime, end: datetime, range_km: int | None) -> st
     return f"{reverse('sharing:book')}?{urlencode(params)}"
 
 
-def _check(form: BookingForm, resident: User) -> selectors.Availability | None:
+def _check(form: BookingForm, resident: User) -> book_selectors.Availability | None:
     """Availability of the window in a valid form for this resident, with every rule the booking
     applies (fair use included); rule breaks become the form's errors."""
     data = form.cleaned_data
     try:
-        return selectors.availability(
+        return book_selectors.availability(
             hub=data["hub"],
             start=data["start"],
             end=data["end"],
@@ -108,7 +111,7 @@ def _check(form: BookingForm, resident: User) -> selectors.Availability | None:
         return None
 
 
-def _book_context(form: BookingForm, answer: selectors.Availability | None) -> dict[str, Any]:
+def _book_context(form: BookingForm, answer: book_selectors.Availability | None) -> dict[str, Any]:
     context: dict[str, Any] = {
         "form": form,
         "answer": answer,
@@ -141,7 +144,7 @@ def _book_context(form: BookingForm, answer: selectors.Availability | None) -> d
 
 @dataclass(frozen=True)
 class StripLink:
-    cell: selectors.StripCell
+    cell: book_selectors.StripCell
     url: str
 
 
@@ -150,11 +153,11 @@ def _shift_days(moment: datetime, hub: Hub, days: int) -> datetime:
     return moment.astimezone(hub.tz) + timedelta(days=days)
 
 
-def _strip_context(answer: selectors.Availability) -> dict[str, Any]:
+def _strip_context(answer: book_selectors.Availability) -> dict[str, Any]:
     """The free hours of the checked day, each a link that fills the form; and the days around."""
     hub, km = answer.hub, answer.range_km or 0
     length = answer.end - answer.start
-    strip = selectors.day_strip(
+    strip = book_selectors.day_strip(
         hub=hub, day=answer.start.astimezone(hub.tz).date(), length=length, range_km=km
     )
     day_link = {
@@ -206,11 +209,11 @@ def book(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _book_default(request: HtmxHttpRequest, template_name: str) -> HttpResponse:
-    hub = selectors.hub_list().filter(slug=request.GET.get("hub", "")).first()
-    hub = hub or selectors.hub_list().first()
+    hub = lists.hub_list().filter(slug=request.GET.get("hub", "")).first()
+    hub = hub or lists.hub_list().first()
     if hub is None:
         return render(request, template_name, _book_context(BookingForm(), None))
-    default = selectors.default_window(resident=_user(request), hub=hub)
+    default = book_selectors.default_window(resident=_user(request), hub=hub)
     form = BookingForm(
         {
             "hub": hub.slug,
@@ -262,7 +265,7 @@ def _detail_context(booking: Booking, *, may_change: bool, **extra: Any) -> dict
     now = timezone.now()
     context: dict[str, Any] = {
         "booking": booking,
-        "card": pages_selectors.card(booking),
+        "card": cards.card(booking),
         "can_cancel": may_change and booking.status in CANCELLABLE,
         "can_change": may_change and booking.status in CHANGEABLE and booking.end > now,
         # Pick-up of a bound car and return of one on the road, by its household.
@@ -365,8 +368,8 @@ def history(request: HttpRequest) -> HttpResponse:
         request,
         "sharing/history.html",
         {
-            "history": pages_selectors.history(user=user),
-            "own_car": pages_selectors.own_car_fed_back(user=user),
+            "history": history_selectors.history(user=user),
+            "figures": page_figures.figures(page="history", user=user),
         },
     )
 
@@ -383,7 +386,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     calendar.add("prodid", "-//Wisselstroom//bookings//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "Wisselstroom")
-    for booking in selectors.calendar_bookings(resident=resident):
+    for booking in lists.calendar_bookings(resident=resident):
         event = Event()
         event.add("uid", f"booking-{booking.pk}@wisselstroom")
         car = f" {booking.vehicle.plate}" if booking.vehicle else ""

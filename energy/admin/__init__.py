@@ -1,6 +1,6 @@
 """Fleet admin for the energy side: sites, chargers, residents' cars, prices, runs and offers.
 
-Hub-bound pages are scoped to a hub manager's hubs (``sharing.admin_scope``); the hub page gets
+Hub-bound pages are scoped to a hub manager's hubs (``sharing.admin.scope``); the hub page gets
 a "re-plan now" button here, since only ``energy`` may ask for a plan. One module per subject
 (``hubs``, ``chargers``, ``prices``, ``runs``); ``views`` holds what their pages compute. The
 grid side registers its own (``energy.grid.admin``).
@@ -10,25 +10,5 @@ from __future__ import annotations
 
 from energy.admin import chargers, hubs, prices, runs
 from energy.grid import admin as grid_admin
-from energy.models import (
-    ChargeLevelReading,
-    Charger,
-    ChargingSession,
-    DispatchRun,
-    FlexOffer,
-    Site,
-)
-from sharing.admin_scope import HUB_PATHS
-
-HUB_PATHS.update(
-    {
-        Site: "hub",
-        Charger: "bay__hub",
-        ChargeLevelReading: "vehicle__hub",
-        ChargingSession: "bay__hub",
-        DispatchRun: "hub",
-        FlexOffer: "hub",
-    }
-)
 
 __all__ = ["chargers", "grid_admin", "hubs", "prices", "runs"]

@@ -17,7 +17,7 @@ from energy.models import (
     PrivateCar,
 )
 from energy.services.chargers import charger_password_set, charger_password_validate
-from sharing.admin_scope import HubScopedAdmin
+from sharing.admin.scope import HubScopedAdmin
 
 
 class ChargerAdminForm(forms.ModelForm[Charger]):

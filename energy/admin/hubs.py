@@ -15,8 +15,8 @@ from energy.models import (
     Site,
 )
 from energy.services.replan import replan_request
-from sharing.admin import HubAdmin
-from sharing.admin_scope import HubScopedAdmin, scope
+from sharing.admin.fleet import HubAdmin
+from sharing.admin.scope import HubScopedAdmin, scope
 from sharing.models import Hub
 
 admin.site.unregister(Hub)

@@ -26,9 +26,9 @@ from energy.models import (
     FlexOffer,
 )
 from energy.services.replan import replan_request
-from sharing.admin import HubAdmin
-from sharing.admin_scope import HubScopedAdmin, scope
-from sharing.admin_views import MonthForm, stream_csv
+from sharing.admin.fleet import HubAdmin
+from sharing.admin.scope import HubScopedAdmin, scope
+from sharing.admin.views import MonthForm, stream_csv
 from sharing.models import Hub
 
 

@@ -33,8 +33,8 @@ from energy.models import (
     RunStatus,
 )
 from energy.selectors import local_day_bounds, run_series
-from sharing.admin_scope import scope
-from sharing.admin_views import month_bounds
+from sharing.admin.scope import scope
+from sharing.admin.views import month_bounds
 from sharing.models import Hub
 
 ZERO = Decimal("0")

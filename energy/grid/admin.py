@@ -31,19 +31,9 @@ from energy.grid.models import (
 from energy.grid.openadr import capacity_event_outcome
 from energy.grid.services import aggregator_token_issue
 from energy.grid.settlement import order_delivery, settlement_csv_rows
-from sharing.admin_scope import HUB_PATHS, HubScopedAdmin, scope
-from sharing.admin_views import MonthForm, stream_csv
+from sharing.admin.scope import HubScopedAdmin, scope
+from sharing.admin.views import MonthForm, stream_csv
 from sharing.models import Hub
-
-HUB_PATHS.update(
-    {
-        DPrognosis: "hub",
-        GridOffer: "hub",
-        GridOrder: "offer__hub",
-        VtnConnection: "hub",
-        CapacityEvent: "connection__hub",
-    }
-)
 
 
 class ReadOnly:

@@ -55,7 +55,7 @@ class BookingQuerySet(models.QuerySet["Booking"]):
     def visible_to(self, user: User) -> BookingQuerySet:
         """What ``user`` may *read*: their household's bookings and, for staff who may view
         bookings in the admin, the bookings of the hubs they manage (every hub for a superuser or
-        a fleet admin who manages none, as in :mod:`sharing.admin_scope`). Never use it to change
+        a fleet admin who manages none, as in :mod:`sharing.admin.scope`). Never use it to change
         a booking: see ``actionable_by``."""
         if not (user.is_authenticated and user.is_staff and user.has_perm("sharing.view_booking")):
             return self.of_household(user)

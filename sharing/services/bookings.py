@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from sharing import selectors
 from sharing.car_cache import hub_cars_changed
 from sharing.emails import queue_booking_mail
 from sharing.models import HOLDS_CAR_STATUSES, Booking, BookingStatus, Hub
@@ -32,6 +31,7 @@ from sharing.rules import (
     resident_errors,
     window_errors,
 )
+from sharing.selectors.lists import booking_by_idempotency_key
 from sharing.signals import announce_booking_changed
 from sharing.snapshot import snapshot
 
@@ -90,7 +90,7 @@ def booking_create(
     expected = promised_range_km if expected_km is None else expected_km
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     if idempotency_key:
-        earlier = selectors.booking_by_idempotency_key(resident=resident, key=idempotency_key)
+        earlier = booking_by_idempotency_key(resident=resident, key=idempotency_key)
         if earlier is not None:
             return earlier
     # Settings (the hub's rules, the household's limits) count as the request found them; what
@@ -128,7 +128,7 @@ def booking_create(
         # The same submit twice at once: the first one's booking now stands in this one's way
         # (or its key in the unique index). The retry gets that booking, as if it had come later.
         earlier = (
-            selectors.booking_by_idempotency_key(resident=resident, key=idempotency_key)
+            booking_by_idempotency_key(resident=resident, key=idempotency_key)
             if idempotency_key
             else None
         )

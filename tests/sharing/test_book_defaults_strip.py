@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from sharing.models import Booking, BookingStatus
-from sharing.selectors import day_strip, default_window
+from sharing.selectors.book import day_strip, default_window
 from sharing.services import booking_create
 from tests.factories import BookingFactory
 from tests.sharing.conftest import NOW

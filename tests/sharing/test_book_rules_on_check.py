@@ -8,7 +8,7 @@ import pytest
 
 from sharing.demo import seed_sharing_demo
 from sharing.models import OPEN_STATUSES, Booking, Hub
-from sharing.selectors import availability
+from sharing.selectors.book import availability
 from sharing.services import booking_create
 from tests.factories import UserFactory
 from tests.sharing.conftest import NOW

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from sharing import feasibility as fz
 from sharing.car_cache import car_rows
 from sharing.models import Booking, BookingStatus, Vehicle, VehicleStatus
-from sharing.selectors import availability
+from sharing.selectors.book import availability
 from sharing.services import BookingUnavailable, booking_create, bookings
 from sharing.snapshot import snapshot
 from tests.factories import UserFactory

@@ -11,7 +11,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from sharing.models import Booking, BookingStatus
-from sharing.selectors import availability
+from sharing.selectors.book import availability
 from sharing.services import BookingUnavailable, booking_create
 from tests.factories import UserFactory
 from tests.sharing.conftest import NOW

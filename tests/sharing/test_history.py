@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from sharing.demo import seed_past_trips, seed_sharing_demo
 from sharing.models import Booking, BookingStatus, Hub, Trip, Vehicle
-from sharing.pages_selectors import history
+from sharing.selectors.history import history
 from sharing.services import booking_cancel, booking_create
 from tests.factories import UserFactory
 from tests.sharing.conftest import NOW

@@ -130,7 +130,7 @@ def test_what_truly_needs_redis_is_a_clear_503(api, client, resident, hub, froze
     def unreachable(**kwargs):
         raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:1.")
 
-    monkeypatch.setattr("sharing.selectors.availability", unreachable)
+    monkeypatch.setattr("sharing.selectors.book.availability", unreachable)
     window = {"hub": hub.slug, "start": "2026-12-01T12:00", "end": "2026-12-01T13:00"}
     response = api.get(reverse("api-availability"), window)
 

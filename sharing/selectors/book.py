@@ -1,4 +1,9 @@
-"""Reads of the sharing app, with their ``select_related`` applied here."""
+"""What the Book page and the availability API read: is a car free, with how much range?
+
+``availability`` answers for one window (with nearby windows when it is not free), with the
+same check ``booking_create`` applies; ``default_window`` is where the Book form starts (the
+resident's usual window, or the next hour); ``day_strip`` is the free hours of the checked day.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from statistics import median
 
-from django.db.models import QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from sharing.models import Booking, BookingStatus, Hub, Vehicle, VehicleStatus
+from sharing.models import Booking, BookingStatus, Hub
 from sharing.rules import (
     fair_use_errors,
     merge,
@@ -28,46 +31,6 @@ from sharing.snapshot import INITIAL_MARGIN, snapshot
 SEARCH_AROUND = timedelta(hours=3)
 SEARCH_STEP = timedelta(minutes=15)
 MAX_SUGGESTIONS = 5
-
-
-def hub_list() -> QuerySet[Hub]:
-    return Hub.objects.order_by("name")
-
-
-def vehicle_list(*, hub: Hub | None = None) -> QuerySet[Vehicle]:
-    vehicles = Vehicle.objects.select_related("model", "hub", "home_bay").exclude(
-        status=VehicleStatus.RETIRED
-    )
-    return vehicles.filter(hub=hub) if hub is not None else vehicles
-
-
-def booking_list(*, user: User) -> QuerySet[Booking]:
-    return (
-        Booking.objects.visible_to(user)
-        .select_related("hub", "vehicle__model", "vehicle__home_bay", "resident")
-        .order_by("-start", "-id")
-    )
-
-
-def booking_get_for_user(*, user: User, pk: int) -> Booking:
-    """The booking if ``user`` may see it (own household, or staff); 404 otherwise."""
-    booking = booking_list(user=user).filter(pk=pk).first()
-    if booking is None:
-        raise Http404("No such booking")
-    return booking
-
-
-def booking_by_idempotency_key(*, resident: User, key: str) -> Booking | None:
-    return Booking.objects.filter(resident=resident, idempotency_key=key).first()
-
-
-def calendar_bookings(*, resident: User) -> QuerySet[Booking]:
-    since = timezone.now() - timedelta(days=90)
-    return (
-        Booking.objects.filter(resident=resident, end__gte=since)
-        .select_related("hub", "vehicle__home_bay")
-        .order_by("start")
-    )
 
 
 @dataclass(frozen=True)

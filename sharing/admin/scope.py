@@ -2,8 +2,14 @@
 
 A superuser, and a fleet admin who manages no hub, sees every hub. ``HubScopedAdmin`` scopes
 the changelist, the change pages (404 for another hub's object), the foreign-key choices and
-the per-object permissions; ``HUB_PATHS`` says how each model reaches its hub (``energy`` adds
-its own models).
+the per-object permissions; ``HUB_PATHS`` says how each model reaches its hub. ``sharing`` never
+imports ``energy``, so ``energy`` adds its own models from ``EnergyConfig.ready()``::
+
+    from sharing.admin.scope import register_hub_path
+
+    register_hub_path(Charger, "bay__hub")
+
+Registering a model again replaces its path, so a repeated ``ready()`` is harmless.
 """
 
 from __future__ import annotations
@@ -26,6 +32,12 @@ HUB_PATHS: dict[type[Model], str] = {
     MaintenanceBlock: "vehicle__hub",
     DamageReport: "booking__hub",
 }
+
+
+def register_hub_path(model: type[Model], path: str) -> None:
+    """Say how ``model`` reaches its hub: a lookup ending at the hub (``"bay__hub"``), or
+    ``"pk"`` for the hub itself. Its admin pages are then scoped to a hub manager's hubs."""
+    HUB_PATHS[model] = path
 
 
 def managed_hub_ids(request: HttpRequest) -> list[int] | None:

@@ -1,7 +1,8 @@
-"""Forms and custom pages of the sharing admin: the late-returns board and the monthly CSV.
+"""Custom pages of the sharing admin: the late-returns board and the monthly CSV.
 
 The pages only read (through small query helpers here) or call a service; the admin site wraps
-them with ``admin_view`` so only staff get in.
+them with ``admin_view`` so only staff get in. ``MonthForm``, ``month_bounds`` and
+``stream_csv`` also serve the energy and grid admins' monthly reports.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
@@ -19,50 +19,15 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sharing.admin_scope import scope
-from sharing.models import Booking, BookingStatus, Vehicle, VehicleStatus
+from sharing.admin.scope import scope
+from sharing.models import Booking, BookingStatus, Vehicle
 from sharing.rules import price_estimate
 from sharing.snapshot import snapshot
 
 ZERO = Decimal("0.00")
 
 
-# --- forms of the intermediate action pages ----------------------------------------------------
-
-
-class MaintenanceForm(forms.Form):
-    start = forms.DateTimeField(
-        label=_("From"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    end = forms.DateTimeField(
-        label=_("Until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
-    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("start") and data.get("end") and data["end"] <= data["start"]:
-            self.add_error("end", _("End must be after the start."))
-        return data
-
-
-class BindVehicleForm(forms.Form):
-    vehicle = forms.ModelChoiceField(label=_("Car"), queryset=Vehicle.objects.none())
-
-    def __init__(self, *args: Any, booking: Booking, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["vehicle"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = Vehicle.objects.filter(
-            hub_id=booking.hub_id, status=VehicleStatus.ACTIVE
-        ).select_related("model")
-
-
-class ReturnForm(forms.Form):
-    odometer_km = forms.IntegerField(label=_("Odometer (km)"), min_value=0)
-    soc_percent = forms.DecimalField(
-        label=_("Charge level (%)"), min_value=0, max_value=100, decimal_places=2
-    )
+# --- the month of a report ---------------------------------------------------------------------
 
 
 class MonthForm(forms.Form):
