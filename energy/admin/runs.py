@@ -27,8 +27,8 @@ from energy.models import (
 )
 from energy.services.replan import replan_request
 from sharing.admin.fleet import HubAdmin
+from sharing.admin.reports import month_csv_view
 from sharing.admin.scope import HubScopedAdmin, scope
-from sharing.admin.views import MonthForm, stream_csv
 from sharing.models import Hub
 
 
@@ -119,22 +119,13 @@ class DispatchRunAdmin(HubScopedAdmin):
         return TemplateResponse(request, "admin/energy/dispatchrun/plan.html", context)
 
     def energy_report_view(self, request: HttpRequest) -> HttpResponseBase:
-        if not self.has_view_permission(request):
-            return HttpResponse(status=403)
-        form = MonthForm(request.GET or None)
-        if form.is_valid():
-            first = form.cleaned_data["month"]
-            return stream_csv(
-                energy_csv_rows(scope(Hub.objects.all(), request), first),
-                f"energy-{first:%Y-%m}.csv",
-            )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Energy per hub and month (CSV)"),
-            "opts": self.model._meta,
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/month_report.html", context)
+        return month_csv_view(
+            self,
+            request,
+            title=_("Energy per hub and month (CSV)"),
+            prefix="energy",
+            rows=lambda first: energy_csv_rows(scope(Hub.objects.all(), request), first),
+        )
 
     def document_view(self, request: HttpRequest, pk: int, which: str) -> HttpResponse:
         run = get_object_or_404(scope(DispatchRun.objects.all(), request), pk=pk)

@@ -11,8 +11,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import Field, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.template.response import TemplateResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -31,8 +30,8 @@ from energy.grid.models import (
 from energy.grid.openadr import capacity_event_outcome
 from energy.grid.services import aggregator_token_issue
 from energy.grid.settlement import order_delivery, settlement_csv_rows
+from sharing.admin.reports import month_csv_view
 from sharing.admin.scope import HubScopedAdmin, scope
-from sharing.admin.views import MonthForm, stream_csv
 from sharing.models import Hub
 
 
@@ -144,22 +143,13 @@ class GridOrderAdmin(ReadOnly, HubScopedAdmin):
         return own + super().get_urls()
 
     def settlement_view(self, request: HttpRequest) -> HttpResponseBase:
-        if not self.has_view_permission(request):
-            return HttpResponse(status=403)
-        form = MonthForm(request.GET or None)
-        if form.is_valid():
-            first = form.cleaned_data["month"]
-            return stream_csv(
-                settlement_csv_rows(scope(Hub.objects.all(), request), first),
-                f"flex-settlement-{first:%Y-%m}.csv",
-            )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Flexibility orders: delivery and income per month (CSV)"),
-            "opts": self.model._meta,
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/month_report.html", context)
+        return month_csv_view(
+            self,
+            request,
+            title=_("Flexibility orders: delivery and income per month (CSV)"),
+            prefix="flex-settlement",
+            rows=lambda first: settlement_csv_rows(scope(Hub.objects.all(), request), first),
+        )
 
     @admin.display(description=_("delivered"))
     def delivered(self, obj: GridOrder) -> str:

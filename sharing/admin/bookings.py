@@ -24,13 +24,12 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from sharing.admin.actions import BindVehicleForm, ReturnForm, errors_text, intermediate_page
+from sharing.admin.reports import month_csv_view
 from sharing.admin.scope import HubScopedAdmin
 from sharing.admin.views import (
-    MonthForm,
     booking_csv_rows,
     late_returns,
     month_bookings,
-    stream_csv,
 )
 from sharing.models import (
     Booking,
@@ -194,22 +193,13 @@ class BookingAdmin(HubScopedAdmin):
         return TemplateResponse(request, "admin/sharing/booking/late.html", context)
 
     def report_view(self, request: HttpRequest) -> HttpResponseBase:
-        if not self.has_view_permission(request):
-            return HttpResponse(status=403)
-        form = MonthForm(request.GET or None)
-        if form.is_valid():
-            first = form.cleaned_data["month"]
-            return stream_csv(
-                booking_csv_rows(month_bookings(request, first)),
-                f"bookings-{first:%Y-%m}.csv",
-            )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Bookings and trips per household (CSV)"),
-            "opts": self.model._meta,
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/month_report.html", context)
+        return month_csv_view(
+            self,
+            request,
+            title=_("Bookings and trips per household (CSV)"),
+            prefix="bookings",
+            rows=lambda first: booking_csv_rows(month_bookings(request, first)),
+        )
 
     @admin.action(description=_("Cancel and notify the resident (no fee)"), permissions=["change"])
     def cancel_with_notice(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
