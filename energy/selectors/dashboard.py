@@ -19,6 +19,7 @@ from energy.models import (
     OfferStatus,
     PlanSlot,
 )
+from energy.selectors import dashboard_panels
 from energy.selectors.plans import SLOT, current_run, first_value
 from sharing.models import Booking, BookingStatus, Hub
 
@@ -68,12 +69,12 @@ class HubDashboard:
     export_limit_kw: float | None
     soc_by_car: dict[str, list[float | None]]
     plan_starts_at: datetime | None
-    # the past of the day (energy.dashboard): measured where measured, per car, price, CO2
+    # the past of the day (dashboard_panels): measured where measured, per car, price, CO2
     measured_fleet_kw: list[float | None] = field(default_factory=list)
     price_eur_per_kwh: list[float | None] = field(default_factory=list)
-    carbon: Any = None  # energy.dashboard.CarbonDay
-    panels: list[Any] = field(default_factory=list)  # energy.dashboard.CarPanel per shared car
-    grid_service: Any = None  # energy.dashboard.GridService of today
+    carbon: Any = None  # a dashboard_panels.CarbonDay
+    panels: list[Any] = field(default_factory=list)  # a dashboard_panels.CarPanel per car
+    grid_service: Any = None  # today's dashboard_panels.GridService
     now_index: int | None = None
 
     def chart_data(self) -> dict[str, Any]:
@@ -172,17 +173,15 @@ def hub_dashboard(*, hub: Hub, today: date | None = None) -> HubDashboard:
     run = board.run
     if run is None:
         return board
-    from energy import dashboard  # it reads the models this module's callers write
-
     now = timezone.now()
     now_index = next((i for i, s in enumerate(starts) if s <= now < s + SLOT), None)
     board.now_index = now_index
-    past = dashboard.past_of_day(hub=hub, starts=starts, until=now, current=run)
-    board.measured_fleet_kw = dashboard.as_series(past.measured_fleet_kw, total)
-    board.price_eur_per_kwh = dashboard.prices_for(hub=hub, starts=starts)
-    board.carbon = dashboard.carbon_for(starts=starts, area=hub.site.price_area, tz=tz)
+    past = dashboard_panels.past_of_day(hub=hub, starts=starts, until=now, current=run)
+    board.measured_fleet_kw = dashboard_panels.as_series(past.measured_fleet_kw, total)
+    board.price_eur_per_kwh = dashboard_panels.prices_for(hub=hub, starts=starts)
+    board.carbon = dashboard_panels.carbon_for(starts=starts, area=hub.site.price_area, tz=tz)
     today_lo, today_hi = local_day_bounds(today, tz)
-    board.grid_service = dashboard.grid_service(hub=hub, lo=today_lo, hi=today_hi)
+    board.grid_service = dashboard_panels.grid_service(hub=hub, lo=today_lo, hi=today_hi)
 
     site = run.scenario.get("site", {})
     board.import_limit_kw = first_value(site.get("grid_import_limit_kw", 0.0))
@@ -253,8 +252,8 @@ def hub_dashboard(*, hub: Hub, today: date | None = None) -> HubDashboard:
         i = index.get(moment)
         if i is not None:
             soc.setdefault(plate, list(empty))[i] = float(kwh)
-    board.soc_by_car = dashboard.merge_soc(soc, past.planned_soc, total)
-    board.panels = dashboard.car_panels(
+    board.soc_by_car = dashboard_panels.merge_soc(soc, past.planned_soc, total)
+    board.panels = dashboard_panels.car_panels(
         hub=hub,
         total=days[0].slots,
         soc_by_car={p: v[: days[0].slots] for p, v in board.soc_by_car.items()},

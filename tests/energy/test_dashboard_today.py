@@ -15,7 +15,6 @@ import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 
-from energy import dashboard
 from energy.grid.models import Aggregator, ChargerIspPower, GridOffer, GridOrder, GridOrderSlot
 from energy.models import (
     CarbonIntensityHour,
@@ -25,6 +24,7 @@ from energy.models import (
     OfferStatus,
     PriceSlot,
 )
+from energy.selectors import dashboard_panels as dashboard
 from energy.selectors import hub_dashboard
 from tests.factories import BayFactory, VehicleFactory, current_plan
 

@@ -6,7 +6,8 @@ with ../shared/data/nl-grid-carbon-intensity (beside the project) as the default
 
 The data stays where it is: nothing is copied into the project. A path that does not exist is
 skipped with a line saying so (exit 0), so a machine without the data set runs as before; the
-dashboard then shows a documented demo shape (``energy.dashboard.DEMO_CARBON_SHAPE``).
+dashboard then shows a documented demo shape
+(``energy.selectors.dashboard_panels.DEMO_CARBON_SHAPE``).
 Rows are upserted by (area, hour), so importing twice changes nothing.
 """
 
