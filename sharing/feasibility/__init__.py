@@ -32,14 +32,13 @@ How it decides, fast first and exact always:
 
 The modules, in the order above: :mod:`.model` (the dataclasses and the single-car arithmetic
 every method shares, with :func:`~.model.verify`), :mod:`.components`, :mod:`.greedy`,
-:mod:`.exact` (CP-SAT) and :mod:`.check` (the questions the services ask, which combine them).
-Callers use this package as ``fz`` (``from sharing import feasibility as fz``); its names are
+:mod:`.exact` (CP-SAT) and :mod:`.questions` (the questions the services ask, which combine
+them). Callers use this package as ``fz`` (``from sharing import feasibility as fz``); its names are
 below.
 """
 
 from __future__ import annotations
 
-from .check import check, check_with, max_range_km, upper_range_km, witness
 from .components import component_around, split_components
 from .exact import solve_exact
 from .greedy import greedy
@@ -52,6 +51,7 @@ from .model import (
     Result,
     verify,
 )
+from .questions import check, check_with, max_range_km, upper_range_km, witness
 
 __all__ = [
     "DEFAULT_TIME_LIMIT_SECONDS",
