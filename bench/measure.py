@@ -1,6 +1,6 @@
 """What every benchmark measures with: the nearest-rank percentile of a list of timings and a
-free loopback port for the server a benchmark starts. Both the booking and the OCPP benchmark
-use them, so that their p50/p95 columns mean the same thing.
+free loopback port for the server a benchmark starts. The booking, OCPP and orchestration
+benchmarks use them, so that their p50/p95 columns mean the same thing.
 """
 
 from __future__ import annotations
