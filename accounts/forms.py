@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ConsentKind, User
-from accounts.services import INVITATION_MAX_DAYS
+from accounts.rules import INVITATION_MAX_DAYS
 
 
 class EmailCredentialsMixin:

@@ -79,7 +79,7 @@ def export_sections(user: User) -> dict[str, Any]:
 
 
 def erase_everywhere(user: User) -> None:
-    """Run every registered eraser; called by ``accounts.services.user_erase`` only."""
+    """Run every registered eraser; called by ``accounts.services.erasure.user_erase`` only."""
     for handler in handlers():
         if handler.eraser is not None:
             handler.eraser(user)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from celery import shared_task
@@ -22,16 +23,19 @@ from config.mail import (
     permanent_refusals_not_retried,
 )
 
+# Both mails retry the same way: transient SMTP errors with jittered backoff, bounded in time.
+MAIL_TASK: dict[str, Any] = {
+    "autoretry_for": TRANSIENT_MAIL_ERRORS,
+    "max_retries": MAIL_MAX_RETRIES,
+    "retry_backoff": MAIL_RETRY_BACKOFF,
+    "retry_backoff_max": MAIL_RETRY_BACKOFF_MAX,
+    "retry_jitter": True,
+    "soft_time_limit": 30,
+    "time_limit": 60,
+}
 
-@shared_task(
-    autoretry_for=TRANSIENT_MAIL_ERRORS,
-    max_retries=MAIL_MAX_RETRIES,
-    retry_backoff=MAIL_RETRY_BACKOFF,
-    retry_backoff_max=MAIL_RETRY_BACKOFF_MAX,
-    retry_jitter=True,
-    soft_time_limit=30,
-    time_limit=60,
-)
+
+@shared_task(**MAIL_TASK)
 def send_email_confirmation(user_id: int, language: str = "en") -> None:
     user = User.objects.filter(pk=user_id, email_confirmed_at__isnull=True, erased_at__isnull=True)
     found = user.first()
@@ -71,15 +75,7 @@ class _PasswordResetForm(PasswordResetForm):
             message.send()
 
 
-@shared_task(
-    autoretry_for=TRANSIENT_MAIL_ERRORS,
-    max_retries=MAIL_MAX_RETRIES,
-    retry_backoff=MAIL_RETRY_BACKOFF,
-    retry_backoff_max=MAIL_RETRY_BACKOFF_MAX,
-    retry_jitter=True,
-    soft_time_limit=30,
-    time_limit=60,
-)
+@shared_task(**MAIL_TASK)
 def send_password_reset(email: str, language: str = "en") -> None:
     """Mail a reset link to each active account with ``email``; nothing for an unknown address.
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from accounts import selectors, services
+from accounts import rules, selectors, services
 from accounts.forms import ConsentsForm, EraseForm, InvitationForm, ProfileForm, SignupForm
 from accounts.models import User
 from accounts.tokens import (
@@ -65,7 +65,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            request.session["signup_email"] = services.normalise_email(form.cleaned_data["email"])
+            request.session["signup_email"] = rules.normalise_email(form.cleaned_data["email"])
             return redirect("accounts:signup-done")
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/signup.html", {"form": form}, status=status)

@@ -1,26 +1,32 @@
 """What ``/healthz`` checks: the database, Redis, that a Celery worker answers, and that every
 planned hub's live plan is recent. Each check is quick and bounded: a Redis or a broker that does
-not answer costs at most about a second, never a hung probe."""
+not answer costs at most about a second, never a hung probe.
+
+The two answers (``healthz``, ``liveness``) live here with the middleware that serves them
+first; ``config.urls`` routes the same paths to them."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 import redis
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
 from config.outage import reason, where
 
 HEALTH_PATHS = {"/healthz", "/healthz/live"}
+logger = logging.getLogger("wisselstroom.health")
 
 
 @dataclass(frozen=True)
@@ -174,6 +180,25 @@ def report() -> tuple[bool, dict[str, object]]:
     return healthy, {"status": "ok" if healthy else "unhealthy", "problems": problems, **body}
 
 
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database, Redis, a Celery worker and every hub's live plan are fine; 503
+    naming each that is not (see ``config.health``)."""
+    healthy, body = report()
+    response = JsonResponse(body, status=200 if healthy else 503)
+    if not healthy:
+        # One warning per probe, not Django's ERROR for a 503, which mails the admins: a probe
+        # every few seconds during an outage would flood their mailbox.
+        logger.warning("unhealthy: %s", "; ".join(cast(list[str], body["problems"])))
+        setattr(response, "_has_been_logged", True)  # noqa: B010 - read by django.utils.log
+    return response
+
+
+def liveness(request: HttpRequest) -> JsonResponse:
+    """200 whenever this process serves requests: the container's own health check, which must
+    not fail (and restart web) because a worker or a hub's plan is late."""
+    return JsonResponse({"status": "ok"})
+
+
 class HealthCheckMiddleware:
     """Answers the health paths first, before the host check and the HTTPS redirect: a probe
     from inside (Docker, a load balancer) uses an address, not the public host name."""
@@ -183,9 +208,7 @@ class HealthCheckMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path_info in HEALTH_PATHS:
-            from config import views
-
             if request.path_info == "/healthz":
-                return views.healthz(request)
-            return views.liveness(request)
+                return healthz(request)
+            return liveness(request)
         return self.get_response(request)

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from config import metrics, pwa, views
+from config import health, metrics, pwa, views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -18,8 +18,8 @@ urlpatterns = [
     path("api/", include("sharing.api_urls")),
     path("api/grid/", include("energy.grid.api_urls")),  # aggregator counterparties
     path("energy/", include("energy.urls")),
-    path("healthz", views.healthz, name="healthz"),
-    path("healthz/live", views.liveness, name="healthz-live"),
+    path("healthz", health.healthz, name="healthz"),
+    path("healthz/live", health.liveness, name="healthz-live"),
     path("metrics", metrics.metrics, name="metrics"),
     path("favicon.ico", pwa.favicon, name="favicon"),
     path("manifest.webmanifest", pwa.manifest, name="manifest"),

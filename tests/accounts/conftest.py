@@ -68,4 +68,6 @@ def expired_invitation(new_household: Household) -> Invitation:
 def detached_tasks_run_inline(monkeypatch):
     """Without a broker the password reset task runs on a thread of its own; here it runs in
     the request, on the test's database connection, so its mail is there when the page is."""
-    monkeypatch.setattr("accounts.services.run_detached", lambda task, *args: task.apply(args=args))
+    monkeypatch.setattr(
+        "accounts.services.email.run_detached", lambda task, *args: task.apply(args=args)
+    )

@@ -11,13 +11,13 @@ import pytest
 from django.urls import reverse
 
 from accounts import tasks
-from accounts.services import run_detached
+from accounts.services.email import run_detached
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_request_does_not_wait_for_the_reset_task(client, resident, settings, monkeypatch):
-    monkeypatch.setattr("accounts.services.run_detached", run_detached)  # the real one
+    monkeypatch.setattr("accounts.services.email.run_detached", run_detached)  # the real one
     settings.CELERY_TASK_ALWAYS_EAGER = True
     release = threading.Event()
     started: list[str] = []

@@ -36,7 +36,7 @@ def test_reset_request_does_the_same_work_for_known_and_unknown_addresses(
     client, resident, mailoutbox
 ):
     """Timing must not tell who has an account: the request only queues one task, either way."""
-    with mock.patch("accounts.services.run_detached") as queued:
+    with mock.patch("accounts.services.email.run_detached") as queued:
         known = client.post(RESET, {"email": "alice@example.org"})
         unknown = client.post(RESET, {"email": "nobody@example.org"})
 

@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from bench.dispatch import replay
+from bench.dispatch.replay.sessions import MAX_KW, H, Replay, build_replay, data_missing
+from bench.dispatch.replay.simulate import Result, run_algorithm
 from bench.management.commands.bench_replay import shared_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = shared_data_dir()
-MISSING = replay.data_missing(DATA)
+MISSING = data_missing(DATA)
 HAS_ACN = importlib.util.find_spec("acnportal") is not None
 
 needs_data = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
@@ -26,24 +27,24 @@ SESSIONS = 5
 
 
 @pytest.fixture(scope="module")
-def small() -> replay.Replay:
-    return replay.build_replay(DATA, days=1, seed=3, max_sessions=SESSIONS)
+def small() -> Replay:
+    return build_replay(DATA, days=1, seed=3, max_sessions=SESSIONS)
 
 
 @pytest.fixture(scope="module")
-def results(small: replay.Replay) -> dict[str, replay.Result]:
+def results(small: Replay) -> dict[str, Result]:
     return {
-        name: replay.run_algorithm(small, name, LIMIT_KW, project_root=ROOT)
+        name: run_algorithm(small, name, LIMIT_KW, project_root=ROOT)
         for name in ("edf", "llf", "ours")
     }
 
 
 @needs_data
-def test_declared_departures_are_never_before_the_actual_ones(small: replay.Replay) -> None:
+def test_declared_departures_are_never_before_the_actual_ones(small: Replay) -> None:
     assert len(small.sessions) == SESSIONS
     for s in small.sessions:
         assert s.arrival < s.departure <= s.declared
-        assert 0 < s.requested_kwh <= replay.MAX_KW * replay.H * (s.departure - s.arrival)
+        assert 0 < s.requested_kwh <= MAX_KW * H * (s.departure - s.arrival)
         assert s.initial_kwh + s.requested_kwh <= s.battery_kwh
         if not s.early:
             assert s.declared == s.departure
@@ -52,7 +53,7 @@ def test_declared_departures_are_never_before_the_actual_ones(small: replay.Repl
 @needs_data
 @needs_acn
 def test_the_algorithms_see_only_declared_departures(
-    small: replay.Replay, monkeypatch: pytest.MonkeyPatch
+    small: Replay, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import acnportal.algorithms as algorithms
 
@@ -64,7 +65,7 @@ def test_the_algorithms_see_only_declared_departures(
         return real(evs, iface)
 
     monkeypatch.setattr(algorithms, "earliest_deadline_first", spy)
-    replay.run_algorithm(small, "edf", LIMIT_KW, project_root=ROOT)
+    run_algorithm(small, "edf", LIMIT_KW, project_root=ROOT)
     declared = {s.session_id: s.declared for s in small.sessions}
     assert seen
     for ev in seen:
@@ -75,7 +76,7 @@ def test_the_algorithms_see_only_declared_departures(
 @needs_acn
 @pytest.mark.slow
 def test_no_algorithm_breaks_the_limit_or_delivers_more_than_requested(
-    small: replay.Replay, results: dict[str, replay.Result]
+    small: Replay, results: dict[str, Result]
 ) -> None:
     for name, r in results.items():
         assert r.sessions == SESSIONS, name
@@ -95,7 +96,7 @@ def test_no_algorithm_breaks_the_limit_or_delivers_more_than_requested(
 @needs_acn
 @pytest.mark.slow
 def test_our_planner_was_called_and_every_plan_was_valid(
-    results: dict[str, replay.Result],
+    results: dict[str, Result],
 ) -> None:
     stats = results["ours"].planner
     assert stats is not None

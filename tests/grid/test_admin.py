@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_grid_pages_render_with_offers_and_orders(client, fleet_admin, monkeypatch):
-    monkeypatch.setattr("energy.grid.services.replan_request", lambda **kw: None)
+    monkeypatch.setattr("energy.grid.services.orders.replan_request", lambda **kw: None)
     operator = GridOperator.objects.create(
         name="Stedin",
         participant_domain="dso.example.nl",

@@ -24,7 +24,7 @@ from tests.grid.helpers import planned_tomorrow, tomorrow
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_two_copies_at_once_are_one_order_and_two_equal_answers(monkeypatch):
-    monkeypatch.setattr("energy.grid.services.replan_request", lambda **kw: None)
+    monkeypatch.setattr("energy.grid.services.orders.replan_request", lambda **kw: None)
     operator = GridOperator.objects.create(
         name="Stedin",
         participant_domain="dso.example.nl",

@@ -67,7 +67,9 @@ def test_an_accepted_order_narrows_the_band_in_its_slots_and_queues_a_replan(
     hub, operator, monkeypatch
 ):
     queued = []
-    monkeypatch.setattr("energy.grid.services.replan_request", lambda **kw: queued.append(kw))
+    monkeypatch.setattr(
+        "energy.grid.services.orders.replan_request", lambda **kw: queued.append(kw)
+    )
     (up,) = ask(hub, operator, [40, 41])
     (down,) = ask(hub, operator, [60], up=False)
     take(up, operator)

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def ordered(monkeypatch):
-    monkeypatch.setattr("energy.grid.services.replan_request", lambda **kw: None)
+    monkeypatch.setattr("energy.grid.services.orders.replan_request", lambda **kw: None)
     operator = GridOperator.objects.create(
         name="Stedin",
         participant_domain="dso.example.nl",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 import time
 
-from bench.management.commands.bench_bookings import Pacer, meets_targets, percentile
+from bench.bookings.pacing import Pacer, meets_targets
+from bench.measure import percentile
 
 
 def test_open_loop_counts_latency_from_when_a_request_was_due():

@@ -15,11 +15,10 @@ from rest_framework.test import APIClient
 
 from sharing import feasibility as fz
 from sharing.car_cache import car_rows
-from sharing.models import Booking, BookingStatus, Vehicle, VehicleStatus
+from sharing.models import Booking, Vehicle, VehicleStatus
 from sharing.selectors.book import availability
 from sharing.services import BookingUnavailable, booking_create, bookings
 from sharing.snapshot import snapshot
-from tests.factories import UserFactory
 from tests.sharing.conftest import NOW
 
 H = timedelta(hours=1)
@@ -141,27 +140,6 @@ def _body(hub, start):
         "end": (start + 2 * H).isoformat(),
         "promised_range_km": 100,
     }
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_fifty_residents_who_all_saw_the_car_free_get_one_booking(hub, car, frozen):
-    """Every first look finds the car free; under the lock only the first booking stands."""
-    residents = [UserFactory.create() for _ in range(50)]
-    start = NOW + 3 * H
-    assert availability(hub=hub, start=start, end=start + 2 * H, range_km=100).available
-    clients = []
-    for resident in residents:
-        client = APIClient()
-        client.force_authenticate(resident)
-        clients.append(client)
-    results = _at_once(
-        50, lambda i: clients[i].post(reverse("api-booking-list"), _body(hub, start), format="json")
-    )
-    codes = sorted(code for code, _ in results)
-    assert codes.count(201) == 1 and codes.count(409) == 49
-    booking = Booking.objects.get()
-    assert booking.status == BookingStatus.CONFIRMED
 
 
 @pytest.mark.postgres

@@ -85,8 +85,10 @@ def test_one_car_books_again_two_buffers_after_the_end_not_one(resident, hub, ca
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_fifty_residents_take_the_last_car_at_once(hub, car, frozen):
+    """Every first look finds the car free; under the lock only the first booking stands."""
     residents = [UserFactory.create() for _ in range(50)]
     start = NOW + 3 * H
+    assert availability(hub=hub, start=start, end=start + 2 * H, range_km=100).available
     body = {
         "hub": hub.slug,
         "start": start.isoformat(),
@@ -118,3 +120,4 @@ def test_fifty_residents_take_the_last_car_at_once(hub, car, frozen):
     assert codes.count(409) == 49
     assert all("no longer available" in data["detail"] for code, data in results if code == 409)
     assert Booking.objects.count() == 1
+    assert Booking.objects.get().status == BookingStatus.CONFIRMED

@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
-from accounts.services import normalise_email
+from accounts.rules import normalise_email
 from accounts.two_factor import totp_confirm, totp_enrol
 
 

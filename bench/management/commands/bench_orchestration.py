@@ -32,16 +32,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.core.management.base import BaseCommand, CommandError
 
+from bench.measure import percentile
+
 BENCH_DB = "wisselstroom_bench_orch"
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
 
 
 class Command(BaseCommand):
@@ -128,7 +122,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{workers:>7} {plans:>6} {seconds:>8.1f} {per_minute:>10.1f} "
                 f"{seconds / 900:>10.0%} {solve_p50:>9.2f} {len(latencies):>6} "
-                f"{statistics.median(latencies):>9.2f} {_percentile(latencies, 0.95):>9.2f} "
+                f"{statistics.median(latencies):>9.2f} {percentile(latencies, 0.95):>9.2f} "
                 f"{max(latencies):>9.2f}"
             )
 

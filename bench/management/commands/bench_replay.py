@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from bench.dispatch import replay
+from bench.dispatch.replay import planner, sessions, simulate
 
 
 def shared_data_dir() -> Path:
@@ -38,7 +38,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--start",
             type=date.fromisoformat,
-            default=replay.DEFAULT_START,
+            default=sessions.DEFAULT_START,
             help="first session day (the prices are those 313 weeks later)",
         )
         parser.add_argument(
@@ -51,7 +51,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--algorithms",
             nargs="+",
-            choices=replay.ALGORITHMS,
+            choices=simulate.ALGORITHMS,
             default=None,
             help="default: edf llf ours, and ours-declared when plan_scenario has "
             "--likely-stay-share",
@@ -60,7 +60,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         data_dir = shared_data_dir()
-        missing = replay.data_missing(data_dir)
+        missing = sessions.data_missing(data_dir)
         if missing:
             raise CommandError(missing, returncode=2)
         if importlib.util.find_spec("acnportal") is None:
@@ -77,9 +77,9 @@ class Command(BaseCommand):
         algorithms: list[str] | None = options["algorithms"]
         if algorithms is None:
             algorithms = ["edf", "llf", "ours"]
-            if "--likely-stay-share" in replay.plan_scenario_flags(root):
+            if "--likely-stay-share" in planner.plan_scenario_flags(root):
                 algorithms.append("ours-declared")
-        rp = replay.build_replay(
+        rp = sessions.build_replay(
             data_dir,
             start=options["start"],
             days=days,
@@ -91,18 +91,18 @@ class Command(BaseCommand):
             f"{len(rp.sessions)} sessions plugged in on {days} day(s) from {options['start']} "
             f"({early} leave before the declared time), {len(rp.stations)} charge points, "
             f"{rp.requested_kwh:.1f} kWh requested; prices from "
-            f"{rp.price_start_utc.astimezone(replay.TZ_HUB).date()}; seed {options['seed']}"
+            f"{rp.price_start_utc.astimezone(sessions.TZ_HUB).date()}; seed {options['seed']}"
         )
-        self.stdout.write(" | ".join(replay.HEADER))
+        self.stdout.write(" | ".join(simulate.HEADER))
         for limit in limits:
             for name in algorithms:
                 began = time.perf_counter()
                 try:
-                    result = replay.run_algorithm(rp, name, limit, project_root=root)
+                    result = simulate.run_algorithm(rp, name, limit, project_root=root)
                 except RuntimeError as exc:
                     raise CommandError(f"{name} at {limit:g} kW: {exc}", returncode=1) from None
                 self.stdout.write(
-                    replay.format_row(result) + f"   [{time.perf_counter() - began:.0f} s]"
+                    simulate.format_row(result) + f"   [{time.perf_counter() - began:.0f} s]"
                 )
                 stats = result.planner
                 if stats and stats.first_violation:

@@ -1,0 +1,42 @@
+"""Writes of the grid side: D-Prognoses sent, offers made, orders accepted (exactly once).
+
+The same rules serve the UFTP service (``energy.grid.uftp``) and the aggregator API
+(``energy.grid.api``): a refused request or order raises ``Rejected`` with the UFTP rejection
+reason, before anything is written.
+"""
+
+from __future__ import annotations
+
+from energy.grid.services.common import Rejected
+from energy.grid.services.counterparties import (
+    aggregator_token_issue,
+    hub_of_congestion_point,
+    operator_message_record,
+)
+from energy.grid.services.metering import charger_power_record
+from energy.grid.services.offers import RequestedIsp, flex_offers_make, offer_response_record
+from energy.grid.services.orders import OrderedIsp, OrderOutcome, flex_order_accept
+from energy.grid.services.prognosis import (
+    PrognosisDraft,
+    prognoses_prepare,
+    prognosis_response_record,
+    prognosis_sent,
+)
+
+__all__ = [
+    "OrderOutcome",
+    "OrderedIsp",
+    "PrognosisDraft",
+    "Rejected",
+    "RequestedIsp",
+    "aggregator_token_issue",
+    "charger_power_record",
+    "flex_offers_make",
+    "flex_order_accept",
+    "hub_of_congestion_point",
+    "offer_response_record",
+    "operator_message_record",
+    "prognoses_prepare",
+    "prognosis_response_record",
+    "prognosis_sent",
+]
