@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
 from celery import shared_task
@@ -15,24 +14,7 @@ from django.utils import translation
 
 from accounts.models import User
 from accounts.tokens import MAX_AGE, email_confirmation_token
-from config.mail import (
-    MAIL_MAX_RETRIES,
-    MAIL_RETRY_BACKOFF,
-    MAIL_RETRY_BACKOFF_MAX,
-    TRANSIENT_MAIL_ERRORS,
-    permanent_refusals_not_retried,
-)
-
-# Both mails retry the same way: transient SMTP errors with jittered backoff, bounded in time.
-MAIL_TASK: dict[str, Any] = {
-    "autoretry_for": TRANSIENT_MAIL_ERRORS,
-    "max_retries": MAIL_MAX_RETRIES,
-    "retry_backoff": MAIL_RETRY_BACKOFF,
-    "retry_backoff_max": MAIL_RETRY_BACKOFF_MAX,
-    "retry_jitter": True,
-    "soft_time_limit": 30,
-    "time_limit": 60,
-}
+from config.mail import MAIL_TASK, permanent_refusals_not_retried
 
 
 @shared_task(**MAIL_TASK)

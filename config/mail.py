@@ -13,6 +13,7 @@ from __future__ import annotations
 import smtplib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 TRANSIENT_MAIL_ERRORS: tuple[type[Exception], ...] = (OSError,)
 MAIL_MAX_RETRIES = 6
@@ -20,6 +21,17 @@ MAIL_RETRY_BACKOFF = 2  # seconds before the first retry, doubling (with jitter)
 # A retry waits in the worker as an unacknowledged message; Redis hands a message out again
 # after CELERY_VISIBILITY_TIMEOUT (35 s), so a longer countdown would send the mail twice.
 MAIL_RETRY_BACKOFF_MAX = 30
+# The options of every mail task (residents' account and booking mail, the admins' alerts):
+# transient SMTP errors retried with jittered backoff, bounded in time.
+MAIL_TASK: dict[str, Any] = {
+    "autoretry_for": TRANSIENT_MAIL_ERRORS,
+    "max_retries": MAIL_MAX_RETRIES,
+    "retry_backoff": MAIL_RETRY_BACKOFF,
+    "retry_backoff_max": MAIL_RETRY_BACKOFF_MAX,
+    "retry_jitter": True,
+    "soft_time_limit": 30,
+    "time_limit": 60,
+}
 
 
 class MailRefused(Exception):

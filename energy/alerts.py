@@ -6,25 +6,13 @@ from __future__ import annotations
 from celery import shared_task
 from django.core.mail import mail_admins
 
-from config.mail import (
-    MAIL_MAX_RETRIES,
-    MAIL_RETRY_BACKOFF,
-    MAIL_RETRY_BACKOFF_MAX,
-    TRANSIENT_MAIL_ERRORS,
-    permanent_refusals_not_retried,
-)
+from config.mail import MAIL_TASK, permanent_refusals_not_retried
 from config.outage import on_commit_despite_redis
 
 
 @shared_task(
     name="energy.tasks.mail_admins_retried",  # its name from before it lived here
-    autoretry_for=TRANSIENT_MAIL_ERRORS,
-    max_retries=MAIL_MAX_RETRIES,
-    retry_backoff=MAIL_RETRY_BACKOFF,
-    retry_backoff_max=MAIL_RETRY_BACKOFF_MAX,
-    retry_jitter=True,
-    soft_time_limit=30,
-    time_limit=60,
+    **MAIL_TASK,
 )
 def mail_admins_retried(subject: str, message: str) -> None:
     """A failure the admins must hear about (a failed dispatch run), retried like resident mail."""

@@ -14,13 +14,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from config.mail import (
-    MAIL_MAX_RETRIES,
-    MAIL_RETRY_BACKOFF,
-    MAIL_RETRY_BACKOFF_MAX,
-    TRANSIENT_MAIL_ERRORS,
-    permanent_refusals_not_retried,
-)
+from config.mail import MAIL_TASK, permanent_refusals_not_retried
 from config.outage import on_commit_despite_redis
 from sharing.models import Booking
 
@@ -59,13 +53,7 @@ def deliver_booking_mail(kind: str, booking_id: int) -> None:
 
 @shared_task(
     name="sharing.tasks.send_booking_mail",
-    autoretry_for=TRANSIENT_MAIL_ERRORS,
-    max_retries=MAIL_MAX_RETRIES,
-    retry_backoff=MAIL_RETRY_BACKOFF,
-    retry_backoff_max=MAIL_RETRY_BACKOFF_MAX,
-    retry_jitter=True,
-    soft_time_limit=30,
-    time_limit=60,
+    **MAIL_TASK,
 )
 def send_booking_mail(kind: str, booking_id: int) -> None:
     """Resident mail off the request path: with a broker a worker sends it, with retries on what
