@@ -134,15 +134,7 @@ def charging_session_update(
 ) -> ChargingSession:
     now = now or timezone.now()
     with transaction.atomic():
-        session = (
-            ChargingSession.objects.select_for_update()
-            .select_related("car", "bay")
-            .get(pk=session.pk)
-        )
-        if session.car.owner_id != by.pk:
-            raise PermissionDenied(_("This is not your car."))
-        if session.status != SessionStatus.ACTIVE:
-            raise ValidationError({"__all__": [_("This car has been unplugged already.")]})
+        session = _own_active_session(session, by)
         errors = _session_errors(
             car=session.car,
             now=now,
@@ -181,13 +173,7 @@ def charging_session_end(
     """Unplug: the session ends now; what it fed back is kept (metered, else as planned)."""
     now = now or timezone.now()
     with transaction.atomic():
-        session = (
-            ChargingSession.objects.select_for_update()
-            .select_related("car", "bay")
-            .get(pk=session.pk)
-        )
-        if session.car.owner_id != by.pk:
-            raise PermissionDenied(_("This is not your car."))
+        session = _own_session(session, by)
         if session.status != SessionStatus.ACTIVE:
             return session  # unplugging twice is harmless
         session.status = SessionStatus.ENDED
@@ -202,12 +188,18 @@ def charging_session_end(
         return session
 
 
-def _own_active_session(session: ChargingSession, by: User) -> ChargingSession:
+def _own_session(session: ChargingSession, by: User) -> ChargingSession:
+    """The session, locked for the rest of the transaction, if ``by`` owns its car."""
     session = (
         ChargingSession.objects.select_for_update().select_related("car", "bay").get(pk=session.pk)
     )
     if session.car.owner_id != by.pk:
         raise PermissionDenied(_("This is not your car."))
+    return session
+
+
+def _own_active_session(session: ChargingSession, by: User) -> ChargingSession:
+    session = _own_session(session, by)
     if session.status != SessionStatus.ACTIVE:
         raise ValidationError({"__all__": [_("This car has been unplugged already.")]})
     return session
