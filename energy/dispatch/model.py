@@ -39,7 +39,7 @@ Decomposition
    a subgradient of the grid cost; the result is certified optimal for the full LP (subgradient
    and feasibility test per slot) or the failing slots are added and it is solved again; the
    full LP decides if that does not settle. Same optimum, a few times faster on the week.
-3. Post-processing (`solver.py`): p = c - d, re-simulation by the spec's piecewise battery,
+3. Post-processing (`postprocess.py`): p = c - d, re-simulation by the spec's piecewise battery,
    charge clipped where the real battery would pass its cap, flexibility shrunk until the
    independent checker accepts it; else the plan without flexibility; else the safe plan.
 4. Safe plan (`baselines.py`): the chosen assignment, charge at full power from plug-in (earliest

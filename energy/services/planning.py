@@ -26,7 +26,7 @@ from config.outage import on_commit_despite_redis
 from energy.departures import boost_departure_slots, likely_departure_slots
 from energy.dispatch import Plan, Scenario, baseline_plan, check_plan, parse_scenario, solve
 from energy.dispatch.core import with_likely_departures
-from energy.dispatch.solver import band_excess, only_unkept_band
+from energy.dispatch.ranking import band_excess, only_unkept_band
 from energy.models import (
     ChargingSession,
     DispatchRun,
