@@ -17,7 +17,7 @@ def _child(job: str, case_name: str, time_limit: float, seed: int, out: Any) -> 
     from energy.dispatch.check import check_plan
     from energy.dispatch.core import Arrays
     from energy.dispatch.lp import build_and_solve
-    from energy.dispatch.scenario import parse_scenario
+    from energy.dispatch.parse import parse_scenario
     from energy.dispatch.solver import solve
 
     # the C++ solvers print a banner on fd 1; keep the benchmark table clean
@@ -82,8 +82,8 @@ def measure_process(doc: dict[str, Any], time_limit: float) -> dict[str, Any]:
     from pathlib import Path
 
     from energy.dispatch.check import check_plan
+    from energy.dispatch.parse import parse_scenario
     from energy.dispatch.plan import parse_plan_text
-    from energy.dispatch.scenario import parse_scenario
 
     root = Path(__file__).resolve().parents[2]
     with tempfile.TemporaryDirectory() as tmp:

@@ -12,7 +12,7 @@ import copy
 import time
 from typing import Any
 
-from energy.dispatch.scenario import parse_scenario
+from energy.dispatch.parse import parse_scenario
 from energy.dispatch.solver import solve
 
 from .cases import CASES, TIME_LIMITS, build

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from .baselines import baseline_plan
 from .check import CheckResult, check_plan
+from .parse import parse_scenario, parse_scenario_text
 from .plan import Plan, PlanError, StageTime, Summary, parse_plan, parse_plan_text
-from .scenario import Scenario, ScenarioError, parse_scenario, parse_scenario_text
+from .scenario import Scenario, ScenarioError
 from .solver import solve
 
 __all__ = [

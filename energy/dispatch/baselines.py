@@ -31,14 +31,6 @@ def _headroom(arr: Arrays) -> FloatArr:
     return out
 
 
-def _deadlines(scn: Scenario, trips: list[list[Booking]]) -> list[list[tuple[int, float]]]:
-    """Per vehicle: (deadline boundary, soc needed there) in time order."""
-    out: list[list[tuple[int, float]]] = []
-    for v, lst in zip(scn.vehicles, trips, strict=False):
-        out.append([(b.start_slot, trip_need_kwh(v, b, scn.slots) + MARGIN) for b in lst])
-    return out
-
-
 def charge_uncontrolled(
     scn: Scenario, arr: Arrays, trips: list[list[Booking]], plugged: BoolArr
 ) -> FloatArr:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from .scenario import Booking, Scenario, Vehicle, trip_need_kwh
+from .scenario import Booking, Scenario, Vehicle
 
 FloatArr = NDArray[np.float64]
 BoolArr = NDArray[np.bool_]
@@ -207,7 +207,3 @@ def checked_boundaries(v: Vehicle, lst: list[Booking], n: int) -> BoolArr:
         if b.end_slot == n:
             m[n] = False
     return m
-
-
-def booking_need(scn: Scenario, v: Vehicle, b: Booking) -> float:
-    return trip_need_kwh(v, b, scn.slots)

@@ -24,9 +24,10 @@ Decomposition
    simplex from the last basis in ~2 ms on a week instead of ~25 ms from scratch.
    Steps 2-3 then run again and the better checked plan wins; it all ends by 80 % of the time
    limit. (OR-Tools 9.15's HiGHS wrapper returns row activities as duals, hence GLOP.)
-2. LP (`lp/`, mode ``fixed``; the rule 8 rows in `lp/flex.py`) over the plugged slots of each
-   vehicle's window [plug-in, departure or horizon end]; solved with HiGHS through OR-Tools'
-   model builder.
+2. LP (`lp/`, mode ``fixed``; one helper per constraint family below: rules 1-6 in
+   `lp/rules.py`, rule 7 and the objective in `lp/score.py`, rule 8 in `lp/flex.py`) over the
+   plugged slots of each vehicle's window [plug-in, departure or horizon end]; solved with HiGHS
+   through OR-Tools' model builder.
    HiGHS runs dual simplex (measured 2-4x faster than its default choice on the week case).
    With flexibility prices the LP runs in two stages (`solver.py`, anytime): first without
    flexibility (a third of the size), then flexibility around that plan without an LP
@@ -38,23 +39,28 @@ Decomposition
    a subgradient of the grid cost; the result is certified optimal for the full LP (subgradient
    and feasibility test per slot) or the failing slots are added and it is solved again; the
    full LP decides if that does not settle. Same optimum, a few times faster on the week.
-3. Post-processing (`solver.py`): p = c - d, re-simulation by the spec's piecewise battery,
+3. Post-processing (`postprocess.py`): p = c - d, re-simulation by the spec's piecewise battery,
    charge clipped where the real battery would pass its cap, flexibility shrunk until the
    independent checker accepts it; else the plan without flexibility; else the safe plan.
 4. Safe plan (`baselines.py`): the chosen assignment, charge at full power from plug-in (earliest
    deadline first when the grid limit binds), never discharge, no flexibility; bookings the grid
    cannot feed are dropped to null one by one. Also used when the LP fails or times out.
 
-LP variables (per vehicle v, slot t, boundary b)
-================================================
+LP variables (per vehicle v, slot t, boundary b; in `lp/` by the name in brackets)
+=================================================================================
 
-c[v,t], d[v,t] >= 0   grid-side charge / discharge; the plan reports p = c - d.
-soc[v,b]              charge at boundary b (explicit, so every row has few entries).
-fu[v,t], fd[v,t] >= 0 flexibility up / down (only with flexibility prices, only where > 0).
-U[v,b], D[v,b] >= 0   cumulative effect of all-up / all-down activation on the battery.
-imp[t], exp[t] >= 0   grid import / export; pv[t] in [0, pv_kw[t]] PV used (rule 7).
-short[v] >= 0         private shortfall; zmax >= short[v] (fairness).
-slack_b >= 0          missed promise (priced 1e4 EUR/kWh; > 1e-4 drops the booking, re-solve).
+c[v,t], d[v,t] >= 0   grid-side charge / discharge; the plan reports p = c - d
+                      (`charge`, `discharge`).
+soc[v,b]              charge at boundary b (explicit, so every row has few entries) (`soc`).
+fu[v,t], fd[v,t] >= 0 flexibility up / down (only with flexibility prices, only where > 0)
+                      (`up`, `down`).
+U[v,b], D[v,b] >= 0   cumulative effect of all-up / all-down activation on the battery
+                      (`up_effect`, `down_effect`).
+imp[t], exp[t] >= 0   grid import / export; pv[t] in [0, pv_kw[t]] PV used (rule 7)
+                      (`grid_import`, `grid_export`, `pv_used`).
+short[v] >= 0         private shortfall; zmax >= short[v] (fairness) (`shortfall`, `zmax`).
+slack_b >= 0          missed promise (priced 1e4 EUR/kWh; > 1e-4 drops the booking, re-solve)
+                      (`promise_slack`).
 
 Constraints
 ===========

@@ -10,7 +10,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .scenario import Scenario, ScenarioError, _num, load_json
+from .fields import load_json, read_number
+from .scenario import Scenario, ScenarioError
 
 PLAN_FORMAT = "v2g-hub-plan/1"
 
@@ -185,7 +186,7 @@ def _series(
         if not isinstance(arr, list) or len(arr) != scenario.slots:
             raise PlanError(f"{path}.{vid}: must have {scenario.slots} numbers")
         try:
-            out[vid] = [_num(x, f"{path}.{vid}[{i}]", lo=lo) for i, x in enumerate(arr)]
+            out[vid] = [read_number(x, f"{path}.{vid}[{i}]", lo=lo) for i, x in enumerate(arr)]
         except ScenarioError as exc:
             raise PlanError(str(exc)) from None
     if required:

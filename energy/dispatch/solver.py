@@ -2,39 +2,37 @@
 
 `solve()` runs its stages (safe plan, LP, flexibility around the plan, local search, LP with
 flexibility) in a worker thread and keeps the best plan that passes `check.py`; at the deadline
-the running solver call is interrupted. An LP plan is post-processed first (netting p = c - d
-and re-simulating the battery by the spec, clipping charge at the cap, shrinking flexibility
-that the re-simulation does not support); a plan that still fails the check is never kept.
+the running solver call is interrupted. An LP plan is post-processed first (`postprocess.py`:
+netting p = c - d and re-simulating the battery by the spec, clipping charge at the cap,
+shrinking flexibility that the re-simulation does not support); a plan that still fails the
+check is never kept, and plans compare as `ranking.py` says.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from .assign import assign
 from .baselines import safe_plan, to_plan
 from .check import CheckResult, check_plan
-from .core import Arrays, FloatArr, plugged_mask, trips_by_vehicle, with_likely_stay
+from .core import Arrays, plugged_mask, trips_by_vehicle, with_likely_stay
 from .decompose import solve_fixed
 from .flexaround import flex_around
 from .improve import improve
 from .lp import LPResult, build_and_solve, builder
 from .plan import Plan, StageTime, Summary
+from .postprocess import postprocess
+from .ranking import band_excess, key_better, plan_key
 from .scenario import Scenario
 
 # vehicle-slots above which a scenario with flexibility is solved in two stages
 STAGED_CELLS = 20_000
 # the assignment's local search and its re-solve end by this share of the time limit
 SEARCH_SHARE = 0.8
-
-_VEH = re.compile(r"vehicle (\S+?):? ")
-_SLOT = re.compile(r"slot (\d+)")
 
 
 @dataclass
@@ -57,42 +55,6 @@ class _Best:
                 return False
             self.plan, self.key, self.stage, self.result = plan, key, stage, chk
         return True
-
-
-def plan_key(scn: Scenario, plan: Plan, chk: CheckResult) -> tuple[float, float] | None:
-    """How plans compare (smaller is better), None for a plan that may not be offered: a plan
-    may break rule 7 only where no plan can keep the band (the LP's slack says so); then the
-    smallest total excess wins, and the score among equals."""
-    if not chk.valid and not only_unkept_band(chk.violations):
-        return None
-    return (round(float(band_excess(scn, plan).sum()), 6), chk.terms.score)
-
-
-def key_better(key: tuple[float, float], than: tuple[float, float]) -> bool:
-    return key[0] < than[0] or (key[0] == than[0] and key[1] < than[1] - 1e-9)
-
-
-def only_unkept_band(violations: list[str]) -> bool:
-    """Every violation is rule 7 in a slot the plan itself cannot keep (the activations
-    repeat the plan's own excess there), none is about anything else."""
-    unkept = {m.split(":")[1] for m in violations if m.startswith("rule 7: slot")}
-    return bool(unkept) and all(
-        m.startswith(("rule 7: slot", "rule 8/7: slot")) and m.split(":")[1] in unkept
-        for m in violations
-    )
-
-
-def band_excess(scn: Scenario, plan: Plan) -> FloatArr:
-    """kW per slot by which the plan leaves rule 7's band (0 where it keeps it)."""
-    total = np.zeros(scn.slots)
-    for v in scn.vehicles:
-        total += np.asarray(plan.power_kw[v.id], dtype=float)
-    base = np.asarray(scn.site.base_load_kw)
-    pv = np.asarray(scn.site.pv_kw)
-    over = base - pv + total - np.asarray(scn.site.grid_import_limit_kw)
-    under = -np.asarray(scn.site.grid_export_limit_kw) - (base + total)
-    out: FloatArr = np.maximum(0.0, np.maximum(over, under))
-    return out
 
 
 @dataclass
@@ -329,7 +291,7 @@ def _stages_inner(run: _Run) -> None:
     outcome = "no plan"
     if full.objective is not None:
         run.notes.append(how)
-        better_plan, more = _postprocess(scn, arr, dict(assignment), full)
+        better_plan, more = postprocess(scn, arr, dict(assignment), full)
         outcome, chk = run.offer_checked(better_plan, "lp with flexibility")
         if chk is not None:
             run.flex_note += (
@@ -404,89 +366,6 @@ def _plan_for(
     plan: Plan | None = None
     status = "NO_SOLUTION" if res is None else res.status
     if res is not None and res.objective is not None:
-        plan, more = _postprocess(scn, arr, assignment, res)
+        plan, more = postprocess(scn, arr, assignment, res)
         notes.extend(more)
     return plan, res, status, notes
-
-
-def _net(
-    scn: Scenario, arr: Arrays, plugged: np.ndarray, res: LPResult, trips: list[Any]
-) -> FloatArr:
-    """p = c - d on plugged slots, re-simulated by the spec; clip charge that would overfill.
-
-    A slot with both c and d in the LP stores *more* in the real battery than the LP believed
-    (netting is less lossy), which can only break the cap: charging is clipped there.
-    """
-    h = arr.h
-    p = np.where(plugged, res.c - res.d, 0.0)
-    p = np.clip(p, -arr.dmax[:, None], arr.cmax[:, None])
-    for i, v in enumerate(scn.vehicles):
-        starts = {b.start_slot: b for b in trips[i]}
-        soc = v.initial_soc_kwh
-        cap = v.battery_kwh - 1e-7
-        for t in range(v.plugged_in_from_slot, arr.n):
-            b = starts.get(t)
-            if b is not None:
-                soc -= b.expected_km * v.consumption_kwh_per_km
-            if not plugged[i, t]:
-                continue
-            q = p[i, t]
-            gain = v.charge_efficiency * q * h if q >= 0 else q * h / v.discharge_efficiency
-            if soc + gain > cap and q > 0:
-                q = max(0.0, (cap - soc) / (v.charge_efficiency * h))
-                p[i, t] = q
-                gain = v.charge_efficiency * q * h
-            soc += gain
-    return p
-
-
-def _postprocess(
-    scn: Scenario, arr: Arrays, assignment: dict[str, str | None], res: LPResult
-) -> tuple[Plan | None, list[str]]:
-    notes: list[str] = []
-    trips = trips_by_vehicle(scn, assignment)
-    plugged = plugged_mask(arr, trips)
-    p = _net(scn, arr, plugged, res, trips)
-    base = to_plan(scn, assignment, p, {})
-    if res.fu.size and res.fd.size:
-        fu = np.where(plugged, np.minimum(res.fu, p + arr.dmax[:, None]), 0.0)
-        fd = np.where(plugged, np.minimum(res.fd, arr.cmax[:, None] - p), 0.0)
-        fu = np.maximum(fu, 0.0)
-        fd = np.maximum(fd, 0.0)
-        ids = [v.id for v in scn.vehicles]
-        idx = scn.vehicle_index()
-        for attempt in range(8):
-            plan = to_plan(scn, assignment, p, {})
-            plan.flex_up_kw = {vid: [float(x) for x in fu[i]] for i, vid in enumerate(ids)}
-            plan.flex_down_kw = {vid: [float(x) for x in fd[i]] for i, vid in enumerate(ids)}
-            chk = check_plan(scn, plan)
-            if chk.valid:
-                if attempt:
-                    notes.append(f"flexibility shrunk in {attempt} round(s) to pass the check")
-                return plan, notes
-            if any(not v.startswith("rule 8") for v in chk.violations):
-                break
-            for msg in chk.violations:
-                up = "all-up" in msg or "grows" in msg
-                down = "all-down" in msg
-                scale = 0.5 if attempt < 7 else 0.0
-                mv = _VEH.search(msg)
-                ms = _SLOT.search(msg)
-                if mv and mv.group(1) in idx:
-                    i = idx[mv.group(1)]
-                    if up or not down:
-                        fu[i] *= scale
-                    if down or not up:
-                        fd[i] *= scale
-                elif ms:
-                    t = int(ms.group(1))
-                    if up:
-                        fu[:, t] *= scale
-                    if down:
-                        fd[:, t] *= scale
-        notes.append("flexibility dropped: it could not be made to pass the check")
-    chk = check_plan(scn, base)
-    if chk.valid or only_unkept_band(chk.violations):
-        return base, notes
-    notes.append("LP plan failed the independent check: " + chk.violations[0])
-    return None, notes

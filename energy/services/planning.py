@@ -36,7 +36,7 @@ from energy.alerts import admins_alert
 from energy.departures import boost_departure_slots, likely_departure_slots
 from energy.dispatch import Plan, Scenario, baseline_plan, check_plan, parse_scenario, solve
 from energy.dispatch.core import with_likely_departures
-from energy.dispatch.solver import band_excess, only_unkept_band
+from energy.dispatch.ranking import band_excess, only_unkept_band
 from energy.locks import replans_paused
 from energy.models import ChargingSession, DispatchRun, PlanAssignment, RunStatus
 from energy.problem import BuiltScenario, build_hub_scenario

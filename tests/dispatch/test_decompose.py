@@ -13,7 +13,7 @@ from energy.dispatch.assign import assign
 from energy.dispatch.core import Arrays
 from energy.dispatch.decompose import grid_cost, solve_fixed
 from energy.dispatch.lp import build_and_solve
-from energy.dispatch.solver import _postprocess
+from energy.dispatch.postprocess import postprocess
 from tests.dispatch.factories import booking, private, scenario, vehicle
 
 
@@ -64,7 +64,7 @@ def test_row_generation_matches_full_lp(doc: dict[str, Any]) -> None:
     rg, _ = solve_fixed(scn, arr, assignment, time_limit=20.0)
     assert full.objective is not None and rg.objective is not None
     assert abs(full.objective - rg.objective) <= 1e-6 * max(1.0, abs(full.objective))
-    plan, _ = _postprocess(scn, arr, assignment, rg)
+    plan, _ = postprocess(scn, arr, assignment, rg)
     if plan is not None:
         assert check_plan(scn, plan).valid
 

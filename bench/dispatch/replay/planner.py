@@ -181,8 +181,8 @@ def make_planner_algo(base: type, interface_base: type) -> tuple[type, type]:
 
         def schedule(self, active_sessions: list[Any]) -> dict[str, list[float]]:
             from energy.dispatch.check import check_plan
+            from energy.dispatch.parse import parse_scenario
             from energy.dispatch.plan import parse_plan_text
-            from energy.dispatch.scenario import parse_scenario
 
             live = [a for a in active_sessions if a.remaining_demand > 1e-3]
             if not live:

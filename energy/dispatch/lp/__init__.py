@@ -1,8 +1,10 @@
 """Step 2 of the decomposition: one sparse linear programme for power, charge, grid and flexibility.
 
-Modules: `builder` (columns, rows, one sparse matrix, the solver call), `result` (the
-result and the fixed LP's prices), `build` (the model), `flex` (rule 8). The same builder
-serves three purposes (see the package docstring for the full model):
+Modules: `builder` (columns, rows, one sparse matrix, the solver call), `layout` (vehicle
+classes, trips, candidate pairs, windows), `rules` (one helper per rule of the model),
+`flex` (rule 8), `build` (`build_and_solve`: the rules in order, the solve, the solution),
+`result` (the result and the fixed LP's prices). The same model serves three purposes (see
+`energy.dispatch.model` for the full model):
 
 ``fixed``    the assignment is data; this is the dispatcher's LP (HiGHS, else GLOP/PDLP).
 ``relaxed``  x[booking, vehicle class] in [0, 1]: the LP relaxation of the whole problem, a valid

@@ -1,150 +1,208 @@
-"""Rule 8 in the LP: flexibility variables, their activation rows and trajectories.
+"""Rule 8 in the LP: flexibility columns, the activated rules and the activation trajectories.
 
-See `energy.dispatch.model` (rule 8) for the reading of each row.
+One helper per bullet of rule 8 in `energy.dispatch.model`: the columns fu, fd (only where a
+price is offered), rules 4 and 7 under activation, the cumulative battery effect U (all-up) and
+D (all-down), rule 5 and the promises under activation, and no growing private shortfall.
+`add_flexibility` adds them in order, after the rules of `rules.py` they repeat.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from ..core import Arrays, BoolArr, FloatArr
+from ..core import Arrays, BoolArr
 from .builder import INF, Builder, IntArr
+from .layout import Layout
+from .rules import ChargeBounds, PrivateTargets, Promise, promise_rows
 
-# (class, boundary, need, promise slack column or None, [(candidate x column, share)])
-PromRow = tuple[int, int, float, int | None, list[tuple[int, float]]]
+
+@dataclass(frozen=True)
+class FlexColumns:
+    """fu, fd (-1 where none), and per (class, boundary) the rows of the activated floor and
+    cap (-1 where none): `CarLP` switches these rows off inside a trip."""
+
+    up: IntArr
+    down: IntArr
+    floor_row: IntArr
+    cap_row: IntArr
 
 
 def add_flexibility(
     B: Builder,
     arr: Arrays,
+    lay: Layout,
     *,
-    n: int,
-    nc: int,
-    h: float,
-    k: FloatArr,
-    mask: BoolArr,
-    cmax: FloatArr,
-    dmax: FloatArr,
-    eta_c: FloatArr,
-    eta_d: FloatArr,
-    fixed: bool,
-    margin: float,
-    cu: IntArr,
-    du: IntArr,
-    A: IntArr | None,
-    F: IntArr | None,
-    on_f: BoolArr,
-    in_win: BoolArr,
-    w_lo: IntArr,
-    slot_win: BoolArr,
-    flo_c: IntArr,
-    flo_b: IntArr,
-    floor_val: FloatArr,
+    charge: IntArr,
+    discharge: IntArr,
     soc: IntArr,
-    soc_ub: FloatArr,
-    bnd: IntArr,
-    prom_rows: list[PromRow],
     x: IntArr,
-    priv: list[int],
-    targets: list[tuple[int, float]],
-    dep_soc: IntArr,
-    short: IntArr,
-) -> tuple[IntArr, IntArr, IntArr, IntArr]:
-    """Columns fu, fd (-1 where none) and every rule-8 row; prices enter the objective.
+    away: IntArr | None,
+    floor_drop: IntArr | None,
+    coupled: BoolArr,
+    bounds: ChargeBounds,
+    promised: list[Promise],
+    private: PrivateTargets,
+) -> FlexColumns:
+    """Every rule-8 column and row; the flexibility prices enter the objective."""
+    up, down = flexibility(B, arr, lay)
+    activated_power_limits(B, lay, charge, discharge, up, down, away)
+    activated_grid_band(B, arr, lay, charge, discharge, up, down, coupled)
+    up_effect, down_effect = activation_effect(B, lay, charge, discharge, up, down)
+    floor_row, cap_row = activated_floors_and_caps(
+        B, lay, soc, up_effect, down_effect, bounds, floor_drop
+    )
+    if promised:
+        promise_rows(B, promised, soc, x, up=up_effect)
+    if private.classes:
+        no_growing_shortfall(B, private, up_effect)
+    return FlexColumns(up, down, floor_row, cap_row)
 
-    Also returns, per (class, boundary), the row of the activated floor and cap (-1 where
-    none): `CarLP` switches these rows off inside a trip.
-    """
+
+def flexibility(B: Builder, arr: Arrays, lay: Layout) -> tuple[IntArr, IntArr]:
+    """fu[v,t], fd[v,t] >= 0, flexibility up and down (rule 8: only where the car is plugged,
+    only where a price is offered), each at most the car's whole range max_charge +
+    max_discharge; priced at minus the flexibility prices (income)."""
     assert arr.up is not None and arr.down is not None
-    lim = ((cmax + dmax) * k)[:, None] * mask
-    fu = B.var((nc, n), 0.0, lim, -arr.up[None, :], active=mask & (arr.up > 0)[None, :])
-    fd = B.var((nc, n), 0.0, lim, -arr.down[None, :], active=mask & (arr.down > 0)[None, :])
-    # rule 4 under activation; relaxed: with rule 3 for the share A away on candidate trips
-    # (p - fu >= -dmax (k - A), p + fd <= cmax (k - A): for binary x, a car away holds
-    # nothing), which keeps flexibility off cars the relaxation sends on a trip
-    r = B.rows_on(fu >= 0, (-dmax * k)[:, None].repeat(n, 1), INF)
-    B.coef(r, cu, 1.0)
-    B.coef(r, du, -1.0)
-    B.coef(r, fu, -1.0)
-    if A is not None:
-        B.coef(r, A, -dmax[:, None])
-    r = B.rows_on(fd >= 0, -INF, (cmax * k)[:, None].repeat(n, 1))
-    B.coef(r, cu, 1.0)
-    B.coef(r, du, -1.0)
-    B.coef(r, fd, 1.0)
-    if A is not None:
-        B.coef(r, A, cmax[:, None])
-    # rule 7 under activation: all-up with no PV used, all-down with all PV used
-    # (slots outside `flex_coupled` in the decomposition: checked afterwards instead)
-    r = B.rows_on(on_f, -arr.exp_lim - arr.base + margin, INF)
-    B.coef(r[None, :], cu, 1.0)
-    B.coef(r[None, :], du, -1.0)
-    B.coef(r[None, :], fu, -1.0)
-    r = B.rows_on(on_f, -INF, arr.imp_lim - arr.base + arr.pv - margin)
-    B.coef(r[None, :], cu, 1.0)
-    B.coef(r[None, :], du, -1.0)
-    B.coef(r[None, :], fd, 1.0)
-    # cumulative battery effect of activation (U: all-up below the plan, D: all-down above
-    # it). The battery gain phi(q) = h min(eta_c q, q / eta_d) is concave in q. A car that
-    # never discharges is exact with slope eta_c. A V2G car:
-    #   all-up, exact: U_inc >= plan_inc - phi(p - fu), one row per piece of the min (rows
-    #   that every plan meets, so the relaxation keeps them too);
-    #   all-down: the relaxation uses the smallest slope eta_c (a relaxation); the
-    #   dispatcher D_inc = h fd / eta_d (the largest slope bounds any gain; the
-    #   other tangent, h eta_c fd + (h/eta_d - h eta_c) d, was measured worse: it taxes
-    #   every discharging slot).
-    v2g = dmax > 0
+    shape, plugged = (lay.nc, lay.n), lay.plugged
+    lim = ((lay.cmax + lay.dmax) * lay.k)[:, None] * plugged
+    up = B.var(shape, 0.0, lim, -arr.up[None, :], active=plugged & (arr.up > 0)[None, :])
+    down = B.var(shape, 0.0, lim, -arr.down[None, :], active=plugged & (arr.down > 0)[None, :])
+    return up, down
+
+
+def activated_power_limits(
+    B: Builder,
+    lay: Layout,
+    charge: IntArr,
+    discharge: IntArr,
+    up: IntArr,
+    down: IntArr,
+    away: IntArr | None,
+) -> None:
+    """Rule 4 under activation: c - d - fu >= -max_discharge, c - d + fd <= max_charge. In the
+    relaxation with rule 3 for the share A away on candidate trips (p - fu >= -dmax (k - A),
+    p + fd <= cmax (k - A): for binary x a car away holds nothing), which keeps flexibility off
+    cars the relaxation sends on a trip."""
+    n, k = lay.n, lay.k
+    rows = B.rows_on(up >= 0, (-lay.dmax * k)[:, None].repeat(n, 1), INF)
+    B.coef(rows, charge, 1.0)
+    B.coef(rows, discharge, -1.0)
+    B.coef(rows, up, -1.0)
+    if away is not None:
+        B.coef(rows, away, -lay.dmax[:, None])
+    rows = B.rows_on(down >= 0, -INF, (lay.cmax * k)[:, None].repeat(n, 1))
+    B.coef(rows, charge, 1.0)
+    B.coef(rows, discharge, -1.0)
+    B.coef(rows, down, 1.0)
+    if away is not None:
+        B.coef(rows, away, lay.cmax[:, None])
+
+
+def activated_grid_band(
+    B: Builder,
+    arr: Arrays,
+    lay: Layout,
+    charge: IntArr,
+    discharge: IntArr,
+    up: IntArr,
+    down: IntArr,
+    coupled: BoolArr,
+) -> None:
+    """Rule 7 under activation: all-up with no PV used, base + sum(c - d) - sum fu >= -export
+    limit; all-down with all PV used, base - pv + sum(c - d) + sum fd <= import limit. Only in
+    the `coupled` slots (the decomposition checks the others afterwards)."""
+    rows = B.rows_on(coupled, -arr.exp_lim - arr.base + lay.margin, INF)
+    B.coef(rows[None, :], charge, 1.0)
+    B.coef(rows[None, :], discharge, -1.0)
+    B.coef(rows[None, :], up, -1.0)
+    rows = B.rows_on(coupled, -INF, arr.imp_lim - arr.base + arr.pv - lay.margin)
+    B.coef(rows[None, :], charge, 1.0)
+    B.coef(rows[None, :], discharge, -1.0)
+    B.coef(rows[None, :], down, 1.0)
+
+
+def activation_effect(
+    B: Builder, lay: Layout, charge: IntArr, discharge: IntArr, up: IntArr, down: IntArr
+) -> tuple[IntArr, IntArr]:
+    """U[v,b], D[v,b] >= 0, 0 at plug-in: the cumulative battery effect of all-up (below the
+    plan) and all-down (above it) activation. The battery gain phi(q) = h min(eta_c q,
+    q / eta_d) is concave in q. A car that never discharges is exact with slope eta_c:
+    U[b+1] = U[b] + eta_c h fu. A V2G car:
+
+    * all-up, exact: U_inc >= plan_inc - phi(p - fu), one row per piece of the min (rows that
+      every plan meets, so the relaxation keeps them too);
+    * all-down: the relaxation uses the smallest slope eta_c (a relaxation), the dispatcher
+      D_inc = h fd / eta_d (the largest slope bounds any gain; the other tangent,
+      h eta_c fd + (h/eta_d - h eta_c) d, was measured worse: it taxes every discharging slot).
+    """
+    nc, n, h = lay.nc, lay.n, lay.h
+    eta_c, eta_d = lay.eta_c, lay.eta_d
+    v2g = lay.dmax > 0
     exact = ~v2g
-    kap = np.where(v2g & fixed, 1.0 / eta_d, eta_c)
-    U = B.var((nc, n + 1), 0.0, INF, active=in_win)
-    D = B.var((nc, n + 1), 0.0, INF, active=in_win)
-    B.set_bounds(U[np.arange(nc), w_lo], 0.0, 0.0)
-    B.set_bounds(D[np.arange(nc), w_lo], 0.0, 0.0)
-    for Z, f, cells in ((U, fu, slot_win & exact[:, None]), (D, fd, slot_win)):
-        r = B.rows_on(cells, 0.0, 0.0)
-        B.coef(r, Z[:, 1:], 1.0)
-        B.coef(r, Z[:, :-1], -1.0)
-        B.coef(r, f, -(kap * h)[:, None])
-    cells = slot_win & ~exact[:, None]
+    slope = np.where(v2g & lay.fixed, 1.0 / eta_d, eta_c)
+    up_effect = B.var((nc, n + 1), 0.0, INF, active=lay.in_window)
+    down_effect = B.var((nc, n + 1), 0.0, INF, active=lay.in_window)
+    B.set_bounds(up_effect[np.arange(nc), lay.first], 0.0, 0.0)
+    B.set_bounds(down_effect[np.arange(nc), lay.first], 0.0, 0.0)
+    win = lay.slot_in_window
+    for effect, flex, cells in ((up_effect, up, win & exact[:, None]), (down_effect, down, win)):
+        rows = B.rows_on(cells, 0.0, 0.0)
+        B.coef(rows, effect[:, 1:], 1.0)
+        B.coef(rows, effect[:, :-1], -1.0)
+        B.coef(rows, flex, -(slope * h)[:, None])
+    cells = win & ~exact[:, None]
     if cells.any():
         loss = ((1.0 / eta_d - eta_c) * h)[:, None]
         for terms in (
-            ((du, loss), (fu, -(eta_c * h)[:, None])),
-            ((cu, loss), (fu, -(h / eta_d)[:, None])),
+            ((discharge, loss), (up, -(eta_c * h)[:, None])),
+            ((charge, loss), (up, -(h / eta_d)[:, None])),
         ):
-            r = B.rows_on(cells, 0.0, INF)
-            B.coef(r, U[:, 1:], 1.0)
-            B.coef(r, U[:, :-1], -1.0)
+            rows = B.rows_on(cells, 0.0, INF)
+            B.coef(rows, up_effect[:, 1:], 1.0)
+            B.coef(rows, up_effect[:, :-1], -1.0)
             for var, cf in terms:
-                B.coef(r, var, cf)
-    # floors and caps of the activated trajectories (rules 5 and 6 under rule 8)
-    r = B.rows(len(flo_c), floor_val[flo_c, flo_b], INF)
-    floor_row = np.full((nc, n + 1), -1, dtype=np.int64)
-    floor_row[flo_c, flo_b] = r
-    B.coef(r, soc[flo_c, flo_b], 1.0)
-    B.coef(r, U[flo_c, flo_b], -1.0)
-    if F is not None:
-        B.coef(r, F[flo_c, flo_b], 1.0)
-    hi_c, hi_b = np.nonzero(np.isfinite(soc_ub) & (bnd > w_lo[:, None]))
-    r = B.rows(len(hi_c), -INF, soc_ub[hi_c, hi_b])
-    cap_row = np.full((nc, n + 1), -1, dtype=np.int64)
-    cap_row[hi_c, hi_b] = r
-    B.coef(r, soc[hi_c, hi_b], 1.0)
-    B.coef(r, D[hi_c, hi_b], 1.0)
-    if prom_rows:
-        rows = B.rows(len(prom_rows), np.array([pr[2] for pr in prom_rows]), INF)
-        B.coef(rows, np.array([soc[pr[0], pr[1]] for pr in prom_rows]), 1.0)
-        B.coef(rows, np.array([U[pr[0], pr[1]] for pr in prom_rows]), -1.0)
-        for rr_, pr in zip(rows, prom_rows, strict=False):
-            if pr[3] is not None:
-                B.coef(rr_, pr[3], 1.0)
-            if pr[4]:
-                B.coef(rr_, x[np.array([q for q, _ in pr[4]])], -np.array([s for _, s in pr[4]]))
-    if priv:
-        # no private shortfall grows: soc_up >= target - shortfall
-        rows = B.rows(len(priv), np.array([tg for _, tg in targets]), INF)
-        dep_u = np.array([U[c, end] for c, (end, _) in zip(priv, targets, strict=True)])
-        B.coef(rows, dep_soc, 1.0)
-        B.coef(rows, dep_u, -1.0)
-        B.coef(rows, short, 1.0)
-    return fu, fd, floor_row, cap_row
+                B.coef(rows, var, cf)
+    return up_effect, down_effect
+
+
+def activated_floors_and_caps(
+    B: Builder,
+    lay: Layout,
+    soc: IntArr,
+    up_effect: IntArr,
+    down_effect: IntArr,
+    bounds: ChargeBounds,
+    floor_drop: IntArr | None,
+) -> tuple[IntArr, IntArr]:
+    """Rule 5 under activation: soc - U >= floor (+ F in the relaxation), soc + D <= cap.
+    All-up needs no cap and all-down no floor: the battery is monotone in p. Returns the rows
+    per (class, boundary), -1 where none."""
+    shape = (lay.nc, lay.n + 1)
+    fc, fb = bounds.floor_class, bounds.floor_boundary
+    rows = B.rows(len(fc), bounds.floor[fc, fb], INF)
+    floor_row = np.full(shape, -1, dtype=np.int64)
+    floor_row[fc, fb] = rows
+    B.coef(rows, soc[fc, fb], 1.0)
+    B.coef(rows, up_effect[fc, fb], -1.0)
+    if floor_drop is not None:
+        B.coef(rows, floor_drop[fc, fb], 1.0)
+    cc, cb = np.nonzero(np.isfinite(bounds.cap) & (lay.boundary > lay.first[:, None]))
+    rows = B.rows(len(cc), -INF, bounds.cap[cc, cb])
+    cap_row = np.full(shape, -1, dtype=np.int64)
+    cap_row[cc, cb] = rows
+    B.coef(rows, soc[cc, cb], 1.0)
+    B.coef(rows, down_effect[cc, cb], 1.0)
+    return floor_row, cap_row
+
+
+def no_growing_shortfall(B: Builder, private: PrivateTargets, up_effect: IntArr) -> None:
+    """Rule 8's no growing private shortfall: soc[dep] - U[dep] >= target' - short[v]."""
+    rows = B.rows(len(private.classes), np.array([tg for _, tg in private.targets]), INF)
+    at_up = np.array(
+        [up_effect[c, end] for c, (end, _) in zip(private.classes, private.targets, strict=True)]
+    )
+    B.coef(rows, private.soc_at_target, 1.0)
+    B.coef(rows, at_up, -1.0)
+    B.coef(rows, private.shortfall, 1.0)

@@ -1,4 +1,4 @@
-"""The LP's result, vehicle classes, and the prices and penalties the LP uses."""
+"""The LP's result, its exported model, and the prices and penalties the LP uses."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..core import Arrays, FloatArr
-from ..scenario import Vehicle
 from .builder import IntArr
 
 # Cost per kWh of a missed promise in the fixed-assignment LP: far above any energy price, so the
@@ -62,34 +61,6 @@ class LPExport:
     balance: IntArr  # each slot's battery balance row, whose right-hand side takes a trip
     floor_row: IntArr | None
     cap_row: IntArr | None
-
-
-@dataclass
-class VehicleClass:
-    """Identical vehicles modelled as one (relaxed mode); a single vehicle otherwise."""
-
-    members: list[int]
-    rep: Vehicle
-
-    @property
-    def k(self) -> float:
-        return float(len(self.members))
-
-
-def vehicle_key(v: Vehicle) -> tuple[object, ...]:
-    return (
-        v.kind,
-        v.battery_kwh,
-        v.initial_soc_kwh,
-        v.min_soc_kwh,
-        v.max_charge_kw,
-        v.max_discharge_kw,
-        v.charge_efficiency,
-        v.discharge_efficiency,
-        v.consumption_kwh_per_km,
-        v.plugged_in_from_slot,
-        v.unavailable,
-    )
 
 
 def fixed_prices(arr: Arrays) -> tuple[FloatArr, FloatArr]:
