@@ -3,7 +3,7 @@ the rules themselves live in ``sharing.services.rules`` and come back as per-fie
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -209,3 +209,26 @@ class ReturnForm(_TripFormBase):
         label=gettext_lazy("Charge (%)"), min_value=0, max_value=100, decimal_places=1,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "1"}),
     )  # fmt: skip
+
+
+class MonthForm(forms.Form):
+    """The month of the household's statement, ``YYYY-MM``; this month when left empty."""
+
+    month = forms.CharField(
+        label=gettext_lazy("Month"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "month"}),
+    )
+
+    def clean_month(self) -> date:
+        value = (self.cleaned_data.get("month") or "").strip()
+        if not value:
+            today = timezone.localdate()
+            return date(today.year, today.month, 1)
+        try:
+            year, month = (int(part) for part in value.split("-"))
+            if not 2000 <= year <= 2999:
+                raise ValueError
+            return date(year, month, 1)
+        except ValueError:
+            raise forms.ValidationError(_("Enter a month like 2026-11."), code="invalid") from None

@@ -1,12 +1,11 @@
-"""More of the resident's pages: the monthly statement and the calendar feed's secret.
+"""Pick-up and return of the car by the resident, and the photos of the damage they report.
 
-Thin adapters like ``sharing.views``: a form parses the query, a selector reads, a service
-writes; every read is scoped to the resident's own household.
+Both trip pages are the same form page (``sharing/trip.html``): the odometer, the charge and any
+damage, with a photo; the service starts or ends the trip.
 """
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django import forms
@@ -15,79 +14,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.models import User
 from sharing import access
 from sharing.forms import PickUpForm, ReturnForm, apply_errors
 from sharing.models import Booking, DamageReport
 from sharing.services import trips
-from sharing.services.calendar import calendar_token_renew
-from sharing.statements import household_statement
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-class MonthForm(forms.Form):
-    month = forms.CharField(
-        label=gettext_lazy("Month"),
-        required=False,
-        widget=forms.TextInput(attrs={"type": "month"}),
-    )
-
-    def clean_month(self) -> date:
-        value = (self.cleaned_data.get("month") or "").strip()
-        if not value:
-            today = timezone.localdate()
-            return date(today.year, today.month, 1)
-        try:
-            year, month = (int(part) for part in value.split("-"))
-            if not 2000 <= year <= 2999:
-                raise ValueError
-            return date(year, month, 1)
-        except ValueError:
-            raise forms.ValidationError(_("Enter a month like 2026-11."), code="invalid") from None
-
-
-@login_required
-@require_GET
-def statement(request: HttpRequest) -> HttpResponse:
-    """The household's statement for ``?month=YYYY-MM`` (this month by default)."""
-    form = MonthForm(request.GET)
-    if not form.is_valid():
-        return render(request, "sharing/statement.html", {"form": form}, status=400)
-    month = form.cleaned_data["month"]
-    context = {"form": form, "statement": household_statement(user=_user(request), month=month)}
-    return render(request, "sharing/statement.html", context)
-
-
-@login_required
-@require_POST
-def calendar_renew(request: HttpRequest) -> HttpResponse:
-    calendar_token_renew(user=_user(request))
-    messages.success(
-        request,
-        _(
-            "Your calendar address is renewed. Subscribe to the new one; the old one no longer "
-            "works."
-        ),
-    )
-    return redirect("sharing:home")
-
-
-# --- Pick-up and return by the resident ------------------------------------------------------
+from sharing.views.common import request_user
 
 
 def _trip_page(
     request: HttpRequest, pk: int, *, form_class: type[forms.Form], template: str, act: Any
 ) -> HttpResponse:
-    booking = access.booking_get_rw_for_user(user=_user(request), pk=pk)
+    booking = access.booking_get_rw_for_user(user=request_user(request), pk=pk)
     if request.method == "GET":
         return render(request, template, {"booking": booking, "form": form_class()})
     form = form_class(request.POST, request.FILES)
@@ -108,7 +48,7 @@ def _trip_page(
 def trip_start(request: HttpRequest, pk: int) -> HttpResponse:
     """GET shows the pick-up form; POST starts the trip (the car must be bound, and it must
     be no earlier than 15 minutes before the start)."""
-    user = _user(request)
+    user = request_user(request)
 
     def act(booking: Booking, data: dict[str, Any], photo: bytes | None) -> None:
         trips.trip_start(
@@ -130,7 +70,7 @@ def trip_start(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def trip_end(request: HttpRequest, pk: int) -> HttpResponse:
     """GET shows the return form; POST ends the trip with the odometer and the charge."""
-    user = _user(request)
+    user = request_user(request)
 
     def act(booking: Booking, data: dict[str, Any], photo: bytes | None) -> None:
         trips.trip_end(
@@ -150,7 +90,7 @@ def trip_end(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def damage_photo(request: HttpRequest, pk: int) -> HttpResponse:
     """A damage report's photo, for the booking's household (and staff who may read it)."""
-    readable = access.bookings_readable(user=_user(request))
+    readable = access.bookings_readable(user=request_user(request))
     report = (
         DamageReport.objects.filter(pk=pk, booking__in=readable.values("pk"))
         .exclude(photo=None)
