@@ -13,14 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sharing.local_time import DATETIME_LOCAL, localize
 from sharing.models import Booking, Hub
 from sharing.services.rules import window_errors
 
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 # The service says "promised_range_km"; the page asks for "range_km".
 SERVICE_FIELDS = {"promised_range_km": "range_km", "expected_km": "range_km"}
-# Far wider than any booking window; keeps every conversion and buffer inside datetime's range.
-MIN_YEAR, MAX_YEAR = 1971, 8999
 
 
 def parse_local(value: str, tz: ZoneInfo) -> datetime:
@@ -34,30 +32,7 @@ def parse_local(value: str, tz: ZoneInfo) -> datetime:
         raise ValidationError(
             _("Enter a date and time like 2026-05-01 10:00."), code="invalid"
         ) from None
-    if not MIN_YEAR <= naive.year <= MAX_YEAR:
-        # Year 1 or 9999 would overflow once converted to UTC or widened by a buffer: a 500.
-        raise ValidationError(
-            _("That date is out of range: pick one in the coming weeks."), code="out_of_range"
-        )
-    early, late = naive.replace(tzinfo=tz, fold=0), naive.replace(tzinfo=tz, fold=1)
-    if early.utcoffset() != late.utcoffset():
-        round_trip = early.astimezone(ZoneInfo("UTC")).astimezone(tz).replace(tzinfo=None)
-        if round_trip != naive:
-            raise ValidationError(
-                _("%(time)s does not exist on this day: the clocks move forward.")
-                % {"time": naive.strftime("%H:%M")},
-                code="nonexistent",
-            )
-        raise ValidationError(
-            _("%(time)s happens twice on this day (the clocks go back). Pick another time.")
-            % {"time": naive.strftime("%H:%M")},
-            code="ambiguous",
-        )
-    return early
-
-
-def as_local_input(moment: datetime, tz: ZoneInfo) -> str:
-    return moment.astimezone(tz).strftime(DATETIME_LOCAL)
+    return localize(naive, tz)
 
 
 class LocalDateTimeInput(forms.TextInput):

@@ -27,7 +27,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.models import User
 from sharing import services
-from sharing.forms import BookingForm, apply_errors, as_local_input
+from sharing.forms import BookingForm, apply_errors
+from sharing.local_time import as_local_input
 from sharing.models import Hub
 from sharing.selectors import book as book_selectors
 from sharing.selectors import lists

@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from sharing import access, services
-from sharing.forms import ChangeEndForm, apply_errors, as_local_input
+from sharing.forms import ChangeEndForm, apply_errors
+from sharing.local_time import as_local_input
 from sharing.models import Booking, BookingStatus
 from sharing.selectors import cards
 from sharing.views.common import request_user
