@@ -23,13 +23,16 @@ from sharing.models import Booking, DamageReport
 from sharing.services import trips
 from sharing.views.common import request_user
 
+TEMPLATE = "sharing/trip.html"
+
 
 def _trip_page(
-    request: HttpRequest, pk: int, *, form_class: type[forms.Form], template: str, act: Any
+    request: HttpRequest, pk: int, *, form_class: type[forms.Form], pick_up: bool, act: Any
 ) -> HttpResponse:
     booking = access.booking_get_rw_for_user(user=request_user(request), pk=pk)
     if request.method == "GET":
-        return render(request, template, {"booking": booking, "form": form_class()})
+        context = {"booking": booking, "form": form_class(), "pick_up": pick_up}
+        return render(request, TEMPLATE, context)
     form = form_class(request.POST, request.FILES)
     if form.is_valid():
         data = form.cleaned_data
@@ -40,7 +43,8 @@ def _trip_page(
             apply_errors(form, exc)
         else:
             return redirect("sharing:booking-detail", pk=pk)
-    return render(request, template, {"booking": booking, "form": form}, status=400)
+    context = {"booking": booking, "form": form, "pick_up": pick_up}
+    return render(request, TEMPLATE, context, status=400)
 
 
 @login_required
@@ -61,9 +65,7 @@ def trip_start(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, _("Have a good trip! Your car is unlocked for you."))
 
-    return _trip_page(
-        request, pk, form_class=PickUpForm, template="sharing/trip_start.html", act=act
-    )
+    return _trip_page(request, pk, form_class=PickUpForm, pick_up=True, act=act)
 
 
 @login_required
@@ -83,7 +85,7 @@ def trip_end(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, _("Thank you: the car is back and your trip is closed."))
 
-    return _trip_page(request, pk, form_class=ReturnForm, template="sharing/trip_end.html", act=act)
+    return _trip_page(request, pk, form_class=ReturnForm, pick_up=False, act=act)
 
 
 @login_required
