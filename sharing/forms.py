@@ -1,5 +1,7 @@
-"""Forms of the resident's booking pages: they parse what residents type in the hub's local time;
-the rules themselves live in ``sharing.services.rules`` and come back as per-field errors."""
+"""Forms of the resident's pages (booking, trips, the statement's month): they parse what residents
+type, in the hub's local time (``sharing.local_time``); the rules themselves live in
+``sharing.services.rules`` and come back as per-field errors (``apply_errors``, which ``energy``'s
+pages use too)."""
 
 from __future__ import annotations
 
