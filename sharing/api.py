@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -19,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from sharing import access, services
-from sharing.forms import MAX_YEAR, MIN_YEAR
+from sharing.local_time import check_year, localize
 from sharing.models import Booking, Hub, Vehicle
 from sharing.selectors import book as book_selectors
 from sharing.selectors import lists
@@ -34,26 +35,13 @@ def parse_moment(value: str, tz: ZoneInfo) -> datetime:
         moment = None
     if moment is None:
         raise serializers.ValidationError(_("Use a date and time like 2026-05-01T10:00+02:00."))
-    if not MIN_YEAR <= moment.year <= MAX_YEAR:
-        # Year 1 or 9999 would overflow once converted to UTC or widened by a buffer: a 500.
-        raise serializers.ValidationError(
-            _("That date is out of range: pick one in the coming weeks.")
-        )
-    if timezone.is_aware(moment):
-        return moment
-    early, late = moment.replace(tzinfo=tz, fold=0), moment.replace(tzinfo=tz, fold=1)
-    if early.utcoffset() != late.utcoffset():
-        round_trip = early.astimezone(ZoneInfo("UTC")).astimezone(tz).replace(tzinfo=None)
-        if round_trip != moment:
-            raise serializers.ValidationError(
-                _("%(time)s does not exist on this day: the clocks move forward.")
-                % {"time": moment.strftime("%H:%M")}
-            )
-        raise serializers.ValidationError(
-            _("%(time)s happens twice on this day (clocks go back): add the UTC offset.")
-            % {"time": moment.strftime("%H:%M")}
-        )
-    return early
+    try:
+        if timezone.is_aware(moment):
+            check_year(moment)
+            return moment
+        return localize(moment, tz, offset_allowed=True)
+    except ValidationError as exc:
+        raise serializers.ValidationError(exc.messages) from None
 
 
 class HubSerializer(serializers.ModelSerializer[Hub]):

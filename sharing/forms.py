@@ -1,9 +1,11 @@
-"""Forms of the resident's booking pages: they parse what residents type in the hub's local time;
-the rules themselves live in ``sharing.rules`` and come back as per-field errors."""
+"""Forms of the resident's pages (booking, trips, the statement's month): they parse what residents
+type, in the hub's local time (``sharing.local_time``); the rules themselves live in
+``sharing.rules`` and come back as per-field errors (``apply_errors``, which ``energy``'s
+pages use too)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,14 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sharing.local_time import DATETIME_LOCAL, localize
 from sharing.models import Booking, Hub
 from sharing.rules import window_errors
 
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 # The service says "promised_range_km"; the page asks for "range_km".
 SERVICE_FIELDS = {"promised_range_km": "range_km", "expected_km": "range_km"}
-# Far wider than any booking window; keeps every conversion and buffer inside datetime's range.
-MIN_YEAR, MAX_YEAR = 1971, 8999
 
 
 def parse_local(value: str, tz: ZoneInfo) -> datetime:
@@ -34,30 +34,7 @@ def parse_local(value: str, tz: ZoneInfo) -> datetime:
         raise ValidationError(
             _("Enter a date and time like 2026-05-01 10:00."), code="invalid"
         ) from None
-    if not MIN_YEAR <= naive.year <= MAX_YEAR:
-        # Year 1 or 9999 would overflow once converted to UTC or widened by a buffer: a 500.
-        raise ValidationError(
-            _("That date is out of range: pick one in the coming weeks."), code="out_of_range"
-        )
-    early, late = naive.replace(tzinfo=tz, fold=0), naive.replace(tzinfo=tz, fold=1)
-    if early.utcoffset() != late.utcoffset():
-        round_trip = early.astimezone(ZoneInfo("UTC")).astimezone(tz).replace(tzinfo=None)
-        if round_trip != naive:
-            raise ValidationError(
-                _("%(time)s does not exist on this day: the clocks move forward.")
-                % {"time": naive.strftime("%H:%M")},
-                code="nonexistent",
-            )
-        raise ValidationError(
-            _("%(time)s happens twice on this day (the clocks go back). Pick another time.")
-            % {"time": naive.strftime("%H:%M")},
-            code="ambiguous",
-        )
-    return early
-
-
-def as_local_input(moment: datetime, tz: ZoneInfo) -> str:
-    return moment.astimezone(tz).strftime(DATETIME_LOCAL)
+    return localize(naive, tz)
 
 
 class LocalDateTimeInput(forms.TextInput):
@@ -209,3 +186,26 @@ class ReturnForm(_TripFormBase):
         label=gettext_lazy("Charge (%)"), min_value=0, max_value=100, decimal_places=1,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "1"}),
     )  # fmt: skip
+
+
+class MonthForm(forms.Form):
+    """The month of the household's statement, ``YYYY-MM``; this month when left empty."""
+
+    month = forms.CharField(
+        label=gettext_lazy("Month"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "month"}),
+    )
+
+    def clean_month(self) -> date:
+        value = (self.cleaned_data.get("month") or "").strip()
+        if not value:
+            today = timezone.localdate()
+            return date(today.year, today.month, 1)
+        try:
+            year, month = (int(part) for part in value.split("-"))
+            if not 2000 <= year <= 2999:
+                raise ValueError
+            return date(year, month, 1)
+        except ValueError:
+            raise forms.ValidationError(_("Enter a month like 2026-11."), code="invalid") from None

@@ -2,20 +2,20 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from sharing import resident_views, views
+from sharing.views import book, bookings, calendar, history, home, trips
 
 app_name = "sharing"
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("", views.home, name="home"),
-    path("book/", views.book, name="book"),
-    path("history/", views.history, name="history"),
-    path("bookings/<int:pk>/", views.booking_detail, name="booking-detail"),
-    path("bookings/<int:pk>/change-end/", views.booking_change_end, name="booking-change-end"),
-    path("bookings/<int:pk>/cancel/", views.booking_cancel, name="booking-cancel"),
-    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar"),
-    path("calendar/renew/", resident_views.calendar_renew, name="calendar-renew"),
-    path("statement/", resident_views.statement, name="statement"),
-    path("bookings/<int:pk>/pick-up/", resident_views.trip_start, name="trip-start"),
-    path("bookings/<int:pk>/return/", resident_views.trip_end, name="trip-end"),
-    path("damage/<int:pk>/photo.jpg", resident_views.damage_photo, name="damage-photo"),
+    path("", home.home, name="home"),
+    path("book/", book.book, name="book"),
+    path("history/", history.history, name="history"),
+    path("bookings/<int:pk>/", bookings.booking_detail, name="booking-detail"),
+    path("bookings/<int:pk>/change-end/", bookings.booking_change_end, name="booking-change-end"),
+    path("bookings/<int:pk>/cancel/", bookings.booking_cancel, name="booking-cancel"),
+    path("calendar/<str:token>.ics", calendar.calendar_feed, name="calendar"),
+    path("calendar/renew/", calendar.calendar_renew, name="calendar-renew"),
+    path("statement/", history.statement, name="statement"),
+    path("bookings/<int:pk>/pick-up/", trips.trip_start, name="trip-start"),
+    path("bookings/<int:pk>/return/", trips.trip_end, name="trip-end"),
+    path("damage/<int:pk>/photo.jpg", trips.damage_photo, name="damage-photo"),
 ]

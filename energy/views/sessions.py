@@ -1,6 +1,10 @@
-"""Residents' energy pages: the hub dashboard and "My car". Thin adapters over forms,
-selectors and ``energy.services.private_cars``; htmx requests get the named partial of the
-same template, and every form also works as a plain POST."""
+"""A plugged-in car's charging session: plug in, the plan, the settings (departure, charge
+wanted, feeding back and its floor), charge now, and unplug.
+
+The resident's own sessions only (404 for everyone else, staff included); htmx saves the
+settings in place (the named partial ``#session-card``), and every form also works as a plain
+POST.
+"""
 
 from __future__ import annotations
 
@@ -11,183 +15,33 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.middleware import HtmxDetails
 
-from accounts.models import User
 from energy import selectors
-from energy.forms import FloorPercentForm, PrivateCarForm, SessionSettingsForm, SessionStartForm
-from energy.models import ChargingSession, PrivateCar, SessionStatus
+from energy.forms import FloorPercentForm, SessionSettingsForm, SessionStartForm
+from energy.models import ChargingSession, SessionStatus
 from energy.services import charging_sessions
 from energy.services import private_cars as services
-from sharing.models import Hub
+from energy.views.dashboard import chart_text
+from energy.views.my_car import own_car
+from sharing.forms import apply_errors
+from sharing.views.common import HtmxHttpRequest, request_user
 
 HTMX_ERROR_STATUS = 422
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _own_car(request: HttpRequest, pk: int) -> PrivateCar:
-    """Another resident's car does not exist, as far as this resident can tell."""
-    return get_object_or_404(PrivateCar, pk=pk, owner=_user(request))
 
 
 def _own_session(request: HttpRequest, pk: int) -> ChargingSession:
     return get_object_or_404(
         ChargingSession.objects.select_related("car", "bay__hub__site"),
         pk=pk,
-        car__owner=_user(request),
+        car__owner=request_user(request),
     )
-
-
-def _apply_errors(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
-# --- Hub dashboard -------------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def hub_index(request: HttpRequest) -> HttpResponse:
-    hubs = list(selectors.hubs_visible())
-    if len(hubs) == 1:
-        return redirect("energy:hub_dashboard", slug=hubs[0].slug)
-    return render(request, "energy/hub_index.html", {"hubs": hubs})
-
-
-def _chart_text() -> dict[str, str]:
-    return {
-        "pv": _("Solar"),
-        "homes": _("Homes"),
-        "fleet": _("Fleet charging"),
-        "grid": _("Grid import"),
-        "limit": _("Connection limit"),
-        "up": _("Flex up"),
-        "down": _("Flex down"),
-        "power": _("Charging power (kW)"),
-        "soc": _("Charge (kWh)"),
-        "battery": _("Battery size"),
-        "measured": _("Fleet charging, measured"),
-        "price": _("Day-ahead price (€/kWh)"),
-        "carbon": _("Grid CO₂ (g/kWh)"),
-    }
-
-
-@login_required
-@require_GET
-@vary_on_headers("HX-Request")
-def hub_dashboard(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    hub = get_object_or_404(Hub.objects.select_related("site"), slug=slug, site__isnull=False)
-    board = selectors.hub_dashboard(hub=hub)
-    shown = board.days[1] if request.GET.get("day") == "tomorrow" else board.days[0]
-    context: dict[str, Any] = {
-        "hub": hub,
-        "board": board,
-        "today": board.days[0],
-        "tomorrow": board.days[1],
-        "shown": shown,
-        "rows": board.rows(shown),
-        "chart_data": {**board.chart_data(), "text": _chart_text()},
-        "has_measured": any(v is not None for v in board.measured_fleet_kw),
-        "has_prices": any(v is not None for v in board.price_eur_per_kwh),
-    }
-    template_name = "energy/hub_dashboard.html"
-    if request.htmx:
-        template_name += "#day-table"
-    return render(request, template_name, context)
-
-
-# --- My car --------------------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def my_car(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    return render(
-        request,
-        "energy/my_car.html",
-        {
-            "cars": selectors.private_cars_of(user=user),
-            "history": selectors.fed_back_history(user=user),
-            "consent_given": services.feed_back_consent_given(user=user),
-        },
-    )
-
-
-def _car_values(form: PrivateCarForm) -> dict[str, Any]:
-    data = form.cleaned_data
-    return {
-        "plate": data["plate"],
-        "battery_kwh": data["battery_kwh"],
-        "max_charge_kw": data["max_charge_kw"],
-        "max_discharge_kw": data["max_discharge_kw"],
-        "may_feed_back": data["may_feed_back"],
-        "floor_kwh": data["floor_kwh"],
-        "grant_feed_back_consent": form.grant_consent,
-    }
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def car_register(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    consent = services.feed_back_consent_given(user=user)
-    form = PrivateCarForm(request.POST or None, consent_given=consent)
-    if request.method == "POST" and form.is_valid():
-        try:
-            car = services.private_car_register(owner=user, **_car_values(form))
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("%(plate)s is registered.") % {"plate": car.plate})
-            return redirect("energy:my_car")
-    return render(request, "energy/car_form.html", {"form": form, "car": None})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def car_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    car = _own_car(request, pk)
-    consent = services.feed_back_consent_given(user=user)
-    initial = {
-        "plate": car.plate,
-        "battery_kwh": car.battery_kwh,
-        "max_charge_kw": car.max_charge_kw,
-        "max_discharge_kw": car.max_discharge_kw,
-        "may_feed_back": car.may_feed_back,
-        "floor_kwh": car.floor_kwh,
-    }
-    form = PrivateCarForm(request.POST or None, initial=initial, consent_given=consent)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.private_car_update(car=car, by=user, **_car_values(form))
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Your car's details are saved."))
-            return redirect("energy:my_car")
-    return render(request, "energy/car_form.html", {"form": form, "car": car})
 
 
 def _default_departure() -> str:
@@ -198,8 +52,8 @@ def _default_departure() -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def session_start(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
-    car = _own_car(request, pk)
+    user = request_user(request)
+    car = own_car(request, pk)
     active = ChargingSession.objects.filter(car=car, status=SessionStatus.ACTIVE).first()
     if active is not None:
         return redirect("energy:session_detail", pk=active.pk)
@@ -226,7 +80,7 @@ def session_start(request: HttpRequest, pk: int) -> HttpResponse:
                 grant_feed_back_consent=form.grant_consent,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(
                 request, _("Plugged in at %(bay)s. The plan follows.") % {"bay": session.bay.label}
@@ -261,7 +115,7 @@ def _session_context(session: ChargingSession, form: SessionSettingsForm) -> dic
             "power_kw": [p.power_kw for p in plan],
             "soc_kwh": [p.soc_kwh for p in plan],
             "battery_kwh": float(car.battery_kwh),
-            "text": _chart_text(),
+            "text": chart_text(),
         },
         "estimate": estimate,
         "is_active": session.status == SessionStatus.ACTIVE,
@@ -291,7 +145,7 @@ def _session_form_initial(session: ChargingSession) -> dict[str, Any]:
 @vary_on_headers("HX-Request")
 def session_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The plugged-in car's plan; POST changes departure, charge wanted and feeding back."""
-    user = _user(request)
+    user = request_user(request)
     session = _own_session(request, pk)
     consent = services.feed_back_consent_given(user=user)
     template_name = "energy/session_detail.html"
@@ -310,7 +164,7 @@ def session_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                     grant_feed_back_consent=form.grant_consent,
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_errors(form, exc)
         if form.is_valid() and not form.errors:
             if not request.htmx:
                 messages.success(request, _("Saved. The plan is being updated."))
@@ -338,7 +192,7 @@ def session_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def session_floor(request: HttpRequest, pk: int) -> HttpResponse:
     """POST ``floor_percent``: "never below X %" for the plugged-in car, kept as kWh of its
     battery; the other settings stay as they are."""
-    user = _user(request)
+    user = request_user(request)
     session = _own_session(request, pk)
     form = FloorPercentForm(request.POST)
     if form.is_valid():
@@ -377,7 +231,7 @@ def session_floor(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def session_end(request: HttpRequest, pk: int) -> HttpResponse:
     session = _own_session(request, pk)
-    session = charging_sessions.charging_session_end(session=session, by=_user(request))
+    session = charging_sessions.charging_session_end(session=session, by=request_user(request))
     messages.success(request, _("Unplugged. Have a good trip."))
     return redirect("energy:my_car")
 
@@ -386,7 +240,7 @@ def _session_error(
     request: HttpRequest, session: ChargingSession, exc: ValidationError
 ) -> HttpResponse:
     """A boost the session cannot take (unplugged, already charged): the page with the reason."""
-    user = _user(request)
+    user = request_user(request)
     consent = services.feed_back_consent_given(user=user)
     form = SessionSettingsForm(initial=_session_form_initial(session), consent_given=consent)
     context = _session_context(session, form)
@@ -400,7 +254,7 @@ def session_boost(request: HttpRequest, pk: int) -> HttpResponse:
     """Charge now: the resident's own session only (404 for everyone else, staff included)."""
     session = _own_session(request, pk)
     try:
-        charging_sessions.charging_session_boost(session=session, by=_user(request))
+        charging_sessions.charging_session_boost(session=session, by=request_user(request))
     except ValidationError as exc:
         return _session_error(request, session, exc)
     messages.success(request, _("Charging now at full power. The plan is being updated."))
@@ -412,7 +266,7 @@ def session_boost(request: HttpRequest, pk: int) -> HttpResponse:
 def session_boost_end(request: HttpRequest, pk: int) -> HttpResponse:
     session = _own_session(request, pk)
     try:
-        charging_sessions.charging_session_boost_end(session=session, by=_user(request))
+        charging_sessions.charging_session_boost_end(session=session, by=request_user(request))
     except ValidationError as exc:
         return _session_error(request, session, exc)
     messages.success(request, _("Back to the cheapest charging that keeps your departure."))
