@@ -224,7 +224,7 @@ class BookingViewSet(
     serializer_class = BookingSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return lists.booking_list(user=self.request.user)  # type: ignore[arg-type]
+        return access.bookings_readable(user=self.request.user)  # type: ignore[arg-type]
 
     def get_object_rw(self) -> Booking:
         """The booking of the URL if the user's household may change it: 404 when the user may

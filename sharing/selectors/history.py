@@ -80,19 +80,3 @@ def history(*, user: User, now: datetime | None = None) -> History:
         ],
         past=[BookingCard(booking=b, car_changed=False, previous_late=False) for b in past],
     )
-
-
-def past_bookings(*, user: User, now: datetime | None = None) -> list[BookingCard]:
-    """The household's finished, cancelled and missed bookings, latest first, with their trip."""
-    now = now or timezone.now()
-    bookings = (
-        household_bookings(user)
-        .filter(
-            Q(status__in=[BookingStatus.COMPLETED, BookingStatus.CANCELLED, BookingStatus.NO_SHOW])
-            | Q(end__lte=now)
-        )
-        .select_related("trip")
-        .prefetch_related("vehicle_changes")
-        .order_by("-start", "-id")[:HISTORY_LIMIT]
-    )
-    return [BookingCard(booking=b, car_changed=False, previous_late=False) for b in bookings]

@@ -1,4 +1,4 @@
-"""Plain lists of the sharing app: hubs, cars, a user's bookings, the calendar feed's bookings,
+"""Plain lists of the sharing app: hubs, cars, the calendar feed's bookings,
 and a booking by its idempotency key; each with its ``select_related`` applied here.
 """
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
@@ -23,22 +22,6 @@ def vehicle_list(*, hub: Hub | None = None) -> QuerySet[Vehicle]:
         status=VehicleStatus.RETIRED
     )
     return vehicles.filter(hub=hub) if hub is not None else vehicles
-
-
-def booking_list(*, user: User) -> QuerySet[Booking]:
-    return (
-        Booking.objects.visible_to(user)
-        .select_related("hub", "vehicle__model", "vehicle__home_bay", "resident")
-        .order_by("-start", "-id")
-    )
-
-
-def booking_get_for_user(*, user: User, pk: int) -> Booking:
-    """The booking if ``user`` may see it (own household, or staff); 404 otherwise."""
-    booking = booking_list(user=user).filter(pk=pk).first()
-    if booking is None:
-        raise Http404("No such booking")
-    return booking
 
 
 def booking_by_idempotency_key(*, resident: User, key: str) -> Booking | None:
