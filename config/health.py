@@ -3,10 +3,18 @@ planned hub's live plan is recent. Each check is quick and bounded: a Redis or a
 not answer costs at most about a second, never a hung probe.
 
 The two answers (``healthz``, ``liveness``) live here with the middleware that serves them
-first; ``config.urls`` routes the same paths to them."""
+first; ``config.urls`` routes the same paths to them.
+
+What failed and why (addresses, error text, hub and worker names) is for operators: a probe from
+inside (a loopback or private address, straight, with no ``X-Forwarded-For``, as Docker's and
+Kubernetes' probes are) or one with ``Authorization: Bearer $HEALTH_TOKEN`` gets the whole
+answer; anyone else, the public through a proxy included, gets the status alone. The log line
+of an unhealthy probe always has the details."""
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import logging
 import threading
 import time
@@ -26,6 +34,12 @@ from django.utils import timezone
 from config.outage import reason, where
 
 HEALTH_PATHS = {"/healthz", "/healthz/live"}
+# Where a probe from inside comes from: loopback, and the private ranges of RFC 1918 and 4193
+# (not every range ``ipaddress`` calls private: the documentation ranges are public here).
+INSIDE = tuple(
+    ipaddress.ip_network(n)
+    for n in ("127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fc00::/7")
+)
 logger = logging.getLogger("wisselstroom.health")
 
 
@@ -180,11 +194,27 @@ def report() -> tuple[bool, dict[str, object]]:
     return healthy, {"status": "ok" if healthy else "unhealthy", "problems": problems, **body}
 
 
+def shows_details(request: HttpRequest) -> bool:
+    """An operator's probe: the health token, or straight from a loopback or private address."""
+    token = settings.HEALTH_TOKEN
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if token and scheme.lower() == "bearer":
+        return hmac.compare_digest(given.strip().encode(), token.encode())
+    if request.META.get("HTTP_X_FORWARDED_FOR"):
+        return False  # through a proxy: the public, as far as this process can tell
+    try:
+        peer = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(peer in network for network in INSIDE)
+
+
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 when the database, Redis, a Celery worker and every hub's live plan are fine; 503
-    naming each that is not (see ``config.health``)."""
+    naming each that is not to an operator, the status alone to anyone else."""
     healthy, body = report()
-    response = JsonResponse(body, status=200 if healthy else 503)
+    shown = body if shows_details(request) else {"status": body["status"]}
+    response = JsonResponse(shown, status=200 if healthy else 503)
     if not healthy:
         # One warning per probe, not Django's ERROR for a 503, which mails the admins: a probe
         # every few seconds during an outage would flood their mailbox.

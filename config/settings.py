@@ -288,6 +288,8 @@ SENTRY_ENABLED = init_sentry(
 HEALTH_PLAN_MAX_AGE_MINUTES = env_int("HEALTH_PLAN_MAX_AGE_MINUTES", 45, minimum=1)
 HEALTH_WORKER_TIMEOUT_SECONDS = env_float("HEALTH_WORKER_TIMEOUT_SECONDS", 1.0, minimum=0.1)
 HEALTH_WORKER_CACHE_SECONDS = env_float("HEALTH_WORKER_CACHE_SECONDS", 10.0, minimum=0.0)
+# /healthz names what failed only to probes from inside or with "Authorization: Bearer <this>".
+HEALTH_TOKEN = env_str("HEALTH_TOKEN", "")
 # /metrics: staff, or a scraper sending "Authorization: Bearer <METRICS_TOKEN>".
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 DISPATCH_HORIZON_SLOTS = env_int("DISPATCH_HORIZON_SLOTS", 192, minimum=4)

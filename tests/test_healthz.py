@@ -49,6 +49,46 @@ def test_answers_any_host_and_plain_http_for_probes_from_inside(client, settings
     assert client.get("/", HTTP_HOST="10.0.0.7:8000").status_code == 400  # everything else
 
 
+# --- who sees what failed ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def dead_database(monkeypatch):
+    monkeypatch.setattr(health, "connection", _DeadConnection())
+
+
+def test_the_public_sees_the_status_but_not_what_failed(client, dead_database):
+    response = client.get("/healthz", REMOTE_ADDR="203.0.113.9")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unhealthy"}
+    assert "10.0.0.5" not in response.content.decode()
+
+
+def test_a_request_through_a_proxy_sees_only_the_status(client, dead_database):
+    response = client.get("/healthz", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unhealthy"}
+
+
+def test_a_probe_from_inside_sees_what_failed(client, dead_database):
+    for inside in ("127.0.0.1", "10.1.2.3", "::1"):
+        body = client.get("/healthz", REMOTE_ADDR=inside).json()
+        assert body["problems"][0].startswith("database (postgresql) is unreachable"), inside
+
+
+def test_the_health_token_shows_what_failed_from_anywhere(client, dead_database, settings):
+    settings.HEALTH_TOKEN = "s3cret-probe"
+
+    public = {"REMOTE_ADDR": "203.0.113.9", "HTTP_X_FORWARDED_FOR": "198.51.100.4"}
+    wrong = client.get("/healthz", HTTP_AUTHORIZATION="Bearer nope", **public).json()
+    right = client.get("/healthz", HTTP_AUTHORIZATION="Bearer s3cret-probe", **public).json()
+
+    assert wrong == {"status": "unhealthy"}
+    assert right["problems"][0].startswith("database (postgresql) is unreachable")
+
+
 # --- database --------------------------------------------------------------------------------
 
 
