@@ -18,43 +18,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from energy.models import ZERO, ChargingSession, PrivateCar, SessionStatus
+from energy.rules import raise_errors, session_errors
 from energy.selectors import session_charge_estimate_kwh, session_executed_fed_back_kwh
-from energy.services.private_cars import Errors, consent_check, raise_errors
+from energy.services.private_cars import consent_check
 from energy.services.replan import replan_request
 from sharing.models import Bay
-
-
-def _session_errors(
-    *,
-    car: PrivateCar,
-    now: datetime,
-    departure_at: datetime,
-    target_soc_kwh: Decimal,
-    allow_feed_back: bool,
-    feed_back_floor_kwh: Decimal,
-) -> Errors:
-    errors: Errors = {}
-    if departure_at <= now:
-        errors["departure_at"] = [_("The departure must be in the future.")]
-    if target_soc_kwh < 0:
-        errors["target_soc_kwh"] = [_("The charge wanted cannot be negative.")]
-    elif target_soc_kwh > car.battery_kwh:
-        errors["target_soc_kwh"] = [
-            _("Your battery holds %(kwh)s kWh; ask for that or less.") % {"kwh": car.battery_kwh}
-        ]
-    if allow_feed_back:
-        if not car.may_feed_back:
-            errors["allow_feed_back"] = [
-                _("This car is registered as one that does not feed back; change that first.")
-            ]
-        if feed_back_floor_kwh < car.floor_kwh:
-            errors["feed_back_floor_kwh"] = [
-                _("Your car never goes below %(kwh)s kWh; choose that or more.")
-                % {"kwh": car.floor_kwh}
-            ]
-        elif feed_back_floor_kwh > car.battery_kwh:
-            errors["feed_back_floor_kwh"] = [_("This is more than the battery holds.")]
-    return errors
 
 
 def charging_session_start(
@@ -75,7 +43,7 @@ def charging_session_start(
     now = now or timezone.now()
     with transaction.atomic():
         car = PrivateCar.objects.select_for_update().get(pk=car.pk)
-        errors = _session_errors(
+        errors = session_errors(
             car=car,
             now=now,
             departure_at=departure_at,
@@ -135,7 +103,7 @@ def charging_session_update(
     now = now or timezone.now()
     with transaction.atomic():
         session = _own_active_session(session, by)
-        errors = _session_errors(
+        errors = session_errors(
             car=session.car,
             now=now,
             departure_at=departure_at,

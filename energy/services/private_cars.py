@@ -17,17 +17,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import ConsentKind, User
-from accounts.selectors import consents_current
 from accounts.services import consents_record
 from energy.models import ZERO, ChargingSession, PrivateCar, SessionStatus
+from energy.rules import Errors, car_errors, feed_back_consent_given, normalise_plate, raise_errors
 from energy.services.replan import replan_request
-
-Errors = dict[str, list[str]]
-
-
-def feed_back_consent_given(*, user: User) -> bool:
-    current = consents_current(user=user).get(ConsentKind.FEED_BACK)
-    return bool(current and current.granted)
 
 
 def consent_check(user: User, *, wanted: bool, grant: bool, field: str, errors: Errors) -> None:
@@ -43,51 +36,6 @@ def consent_check(user: User, *, wanted: bool, grant: bool, field: str, errors: 
         )
 
 
-def raise_errors(errors: Errors) -> None:
-    if errors:
-        raise ValidationError(errors)
-
-
-def _car_errors(
-    *,
-    owner: User,
-    plate: str,
-    battery_kwh: Decimal,
-    max_charge_kw: Decimal,
-    max_discharge_kw: Decimal,
-    may_feed_back: bool,
-    floor_kwh: Decimal,
-    car: PrivateCar | None = None,
-) -> Errors:
-    errors: Errors = {}
-    if not plate:
-        errors["plate"] = [_("Enter the licence plate.")]
-    elif (
-        PrivateCar.objects.filter(owner=owner, plate=plate)
-        .exclude(pk=car.pk if car else 0)
-        .exists()
-    ):
-        errors["plate"] = [_("You have already registered a car with this plate.")]
-    if battery_kwh < 1:
-        errors["battery_kwh"] = [_("A battery holds at least 1 kWh.")]
-    if max_charge_kw <= 0:
-        errors["max_charge_kw"] = [_("Charge power must be more than 0 kW.")]
-    if max_discharge_kw < 0:
-        errors["max_discharge_kw"] = [_("Discharge power cannot be negative.")]
-    if may_feed_back and max_discharge_kw <= 0:
-        errors["max_discharge_kw"] = [_("A car that may feed back needs a discharge power.")]
-    if floor_kwh < 0:
-        errors["floor_kwh"] = [_("The floor cannot be negative.")]
-    elif floor_kwh > battery_kwh:
-        errors["floor_kwh"] = [_("The floor cannot be above the battery's size.")]
-    return errors
-
-
-def normalise_plate(plate: str) -> str:
-    """Dutch plates are written with or without dashes and in any case: keep one form."""
-    return "".join(plate.split()).upper()
-
-
 def private_car_register(
     *,
     owner: User,
@@ -101,7 +49,7 @@ def private_car_register(
 ) -> PrivateCar:
     plate = normalise_plate(plate)
     with transaction.atomic():
-        errors = _car_errors(
+        errors = car_errors(
             owner=owner,
             plate=plate,
             battery_kwh=battery_kwh,
@@ -152,7 +100,7 @@ def private_car_update(
     plate = normalise_plate(plate)
     with transaction.atomic():
         car = PrivateCar.objects.select_for_update().get(pk=car.pk)
-        errors = _car_errors(
+        errors = car_errors(
             owner=by,
             plate=plate,
             battery_kwh=battery_kwh,

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from energy import selectors
+from energy import rules, selectors
 from energy.forms import PrivateCarForm
 from energy.models import PrivateCar
 from energy.services import private_cars as services
@@ -38,7 +38,7 @@ def my_car(request: HttpRequest) -> HttpResponse:
         {
             "cars": selectors.private_cars_of(user=user),
             "history": selectors.fed_back_history(user=user),
-            "consent_given": services.feed_back_consent_given(user=user),
+            "consent_given": rules.feed_back_consent_given(user=user),
         },
     )
 
@@ -60,7 +60,7 @@ def _car_values(form: PrivateCarForm) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def car_register(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
-    consent = services.feed_back_consent_given(user=user)
+    consent = rules.feed_back_consent_given(user=user)
     form = PrivateCarForm(request.POST or None, consent_given=consent)
     if request.method == "POST" and form.is_valid():
         try:
@@ -78,7 +78,7 @@ def car_register(request: HttpRequest) -> HttpResponse:
 def car_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = request_user(request)
     car = own_car(request, pk)
-    consent = services.feed_back_consent_given(user=user)
+    consent = rules.feed_back_consent_given(user=user)
     initial = {
         "plate": car.plate,
         "battery_kwh": car.battery_kwh,

@@ -23,11 +23,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from energy import selectors
+from energy import rules, selectors
 from energy.forms import FloorPercentForm, SessionSettingsForm, SessionStartForm
 from energy.models import ChargingSession, SessionStatus
 from energy.services import charging_sessions
-from energy.services import private_cars as services
 from energy.views.dashboard import chart_text
 from energy.views.my_car import own_car
 from sharing.forms import apply_errors
@@ -57,7 +56,7 @@ def session_start(request: HttpRequest, pk: int) -> HttpResponse:
     active = ChargingSession.objects.filter(car=car, status=SessionStatus.ACTIVE).first()
     if active is not None:
         return redirect("energy:session_detail", pk=active.pk)
-    consent = services.feed_back_consent_given(user=user)
+    consent = rules.feed_back_consent_given(user=user)
     initial = {
         "departure_at": _default_departure(),
         "target_soc_kwh": car.battery_kwh * 8 / 10,
@@ -147,7 +146,7 @@ def session_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The plugged-in car's plan; POST changes departure, charge wanted and feeding back."""
     user = request_user(request)
     session = _own_session(request, pk)
-    consent = services.feed_back_consent_given(user=user)
+    consent = rules.feed_back_consent_given(user=user)
     template_name = "energy/session_detail.html"
     if request.method == "POST":
         form = SessionSettingsForm(request.POST, consent_given=consent)
@@ -169,7 +168,7 @@ def session_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             if not request.htmx:
                 messages.success(request, _("Saved. The plan is being updated."))
                 return redirect("energy:session_detail", pk=session.pk)
-            consent = services.feed_back_consent_given(user=user)
+            consent = rules.feed_back_consent_given(user=user)
             form = SessionSettingsForm(
                 initial=_session_form_initial(session), consent_given=consent
             )
@@ -218,7 +217,7 @@ def session_floor(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"percent": form.cleaned_data["floor_percent"], "kwh": floor},
             )
             return redirect("energy:session_detail", pk=session.pk)
-    consent = services.feed_back_consent_given(user=user)
+    consent = rules.feed_back_consent_given(user=user)
     settings_form = SessionSettingsForm(
         initial=_session_form_initial(session), consent_given=consent
     )
@@ -241,7 +240,7 @@ def _session_error(
 ) -> HttpResponse:
     """A boost the session cannot take (unplugged, already charged): the page with the reason."""
     user = request_user(request)
-    consent = services.feed_back_consent_given(user=user)
+    consent = rules.feed_back_consent_given(user=user)
     form = SessionSettingsForm(initial=_session_form_initial(session), consent_given=consent)
     context = _session_context(session, form)
     context["boost_errors"] = exc.messages
