@@ -204,13 +204,24 @@ class AvailabilityView(APIView):
         ],
         responses={200: AvailabilitySerializer},
         summary="Is a car free for this window, and with how much range?",
+        description=(
+            "Applies every rule a booking applies, the household's fair use included: a rule "
+            "that would refuse the booking is a 400 naming it."
+        ),
     )
     def get(self, request: Request) -> Response:
         query = AvailabilityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
+        # The rules about who books (address, licence, the household's fair use) apply here
+        # too, so "available" is never followed by a refusal of the booking: a broken one is a
+        # 400 naming it, as the booking would answer.
         answer = book_selectors.availability(
-            hub=data["hub"], start=data["start"], end=data["end"], range_km=data.get("range_km")
+            hub=data["hub"],
+            start=data["start"],
+            end=data["end"],
+            range_km=data.get("range_km"),
+            resident=request.user,  # type: ignore[arg-type]
         )
         return Response(AvailabilitySerializer(answer).data)
 

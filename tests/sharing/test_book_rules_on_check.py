@@ -99,3 +99,20 @@ def test_seeded_demo_residents_can_book_what_availability_offers(frozen):
     answer = availability(hub=hub, start=start, end=start + 2 * H, range_km=50, resident=alice)
     assert answer.available
     booking_create(resident=alice, hub=hub, start=start, end=start + 2 * H, promised_range_km=50)
+
+
+def test_the_availability_api_names_the_rule_the_booking_would_break(full_household):
+    from django.urls import reverse
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(full_household)
+    params = {
+        "hub": "wisselspoor",
+        "start": "2026-12-01T12:00+01:00",
+        "end": "2026-12-01T14:00+01:00",
+        "range_km": "50",
+    }
+    response = api.get(reverse("api-availability"), params)
+    assert response.status_code == 400
+    assert "already has 3 open bookings" in str(response.json())
