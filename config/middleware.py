@@ -102,4 +102,7 @@ class RedisDownMiddleware:
         else:
             response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = "60"
+        # Logged above as one warning: Django's ERROR for a 5xx would mail the admins once per
+        # request for as long as the outage lasts.
+        setattr(response, "_has_been_logged", True)  # noqa: B010 - read by django.utils.log
         return response

@@ -142,3 +142,22 @@ def test_what_truly_needs_redis_is_a_clear_503(api, client, resident, hub, froze
     page = client.get("/book/", {**window, "range_km": "10"})
     assert page.status_code == 503
     assert "try again" in page.content.decode()
+
+
+def test_a_redis_outage_does_not_mail_the_admins_per_request(
+    api, hub, frozen, monkeypatch, settings
+):
+    """One warning line per request (above), no error mail each: an outage would flood them."""
+    from django.core import mail
+
+    settings.ADMINS = [("Ops", "ops@example.org")]
+
+    def unreachable(**kwargs):
+        raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:1.")
+
+    monkeypatch.setattr("sharing.selectors.book.availability", unreachable)
+    window = {"hub": hub.slug, "start": "2026-12-01T12:00", "end": "2026-12-01T13:00"}
+    for _ in range(3):
+        assert api.get(reverse("api-availability"), window).status_code == 503
+
+    assert [m.to for m in mail.outbox] == []
