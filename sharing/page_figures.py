@@ -51,10 +51,6 @@ def register(*, page: str, name: str, provider: Provider) -> None:
     _providers.setdefault(page, {})[name] = provider
 
 
-def unregister(*, page: str, name: str) -> None:
-    _providers.get(page, {}).pop(name, None)
-
-
 def figures(*, page: str, user: User) -> list[Figure]:
     """The figures the registered providers give for ``user``'s ``page``, in their order."""
     shown = (provider(user) for provider in _providers.get(page, {}).values())

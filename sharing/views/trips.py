@@ -6,6 +6,7 @@ damage, with a photo; the service starts or ends the trip.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from sharing import access
 from sharing.forms import PickUpForm, ReturnForm, apply_errors
-from sharing.models import Booking, DamageReport
+from sharing.models import DamageReport
 from sharing.services import trips
 from sharing.views.common import request_user
 
@@ -27,9 +28,18 @@ TEMPLATE = "sharing/trip.html"
 
 
 def _trip_page(
-    request: HttpRequest, pk: int, *, form_class: type[forms.Form], pick_up: bool, act: Any
+    request: HttpRequest,
+    pk: int,
+    *,
+    form_class: type[forms.Form],
+    pick_up: bool,
+    service: Callable[..., Any],
+    done: str,
 ) -> HttpResponse:
-    booking = access.booking_get_rw_for_user(user=request_user(request), pk=pk)
+    """The form page of both; a valid POST calls ``service`` (``trips.trip_start`` or
+    ``trips.trip_end``) with what was typed and says ``done``."""
+    user = request_user(request)
+    booking = access.booking_get_rw_for_user(user=user, pk=pk)
     if request.method == "GET":
         context = {"booking": booking, "form": form_class(), "pick_up": pick_up}
         return render(request, TEMPLATE, context)
@@ -38,10 +48,18 @@ def _trip_page(
         data = form.cleaned_data
         upload = data.get("photo")
         try:
-            act(booking, data, upload.read() if upload else None)
+            service(
+                booking=booking,
+                resident=user,
+                odometer_km=data["odometer_km"],
+                soc_percent=data["soc_percent"],
+                damage=data["damage"],
+                photo=upload.read() if upload else None,
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
+            messages.success(request, done)
             return redirect("sharing:booking-detail", pk=pk)
     context = {"booking": booking, "form": form, "pick_up": pick_up}
     return render(request, TEMPLATE, context, status=400)
@@ -52,40 +70,28 @@ def _trip_page(
 def trip_start(request: HttpRequest, pk: int) -> HttpResponse:
     """GET shows the pick-up form; POST starts the trip (the car must be bound, and it must
     be no earlier than 15 minutes before the start)."""
-    user = request_user(request)
-
-    def act(booking: Booking, data: dict[str, Any], photo: bytes | None) -> None:
-        trips.trip_start(
-            booking=booking,
-            resident=user,
-            odometer_km=data["odometer_km"],
-            soc_percent=data["soc_percent"],
-            damage=data["damage"],
-            photo=photo,
-        )
-        messages.success(request, _("Have a good trip! Your car is unlocked for you."))
-
-    return _trip_page(request, pk, form_class=PickUpForm, pick_up=True, act=act)
+    return _trip_page(
+        request,
+        pk,
+        form_class=PickUpForm,
+        pick_up=True,
+        service=trips.trip_start,
+        done=_("Have a good trip! Your car is unlocked for you."),
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def trip_end(request: HttpRequest, pk: int) -> HttpResponse:
     """GET shows the return form; POST ends the trip with the odometer and the charge."""
-    user = request_user(request)
-
-    def act(booking: Booking, data: dict[str, Any], photo: bytes | None) -> None:
-        trips.trip_end(
-            booking=booking,
-            resident=user,
-            odometer_km=data["odometer_km"],
-            soc_percent=data["soc_percent"],
-            damage=data["damage"],
-            photo=photo,
-        )
-        messages.success(request, _("Thank you: the car is back and your trip is closed."))
-
-    return _trip_page(request, pk, form_class=ReturnForm, pick_up=False, act=act)
+    return _trip_page(
+        request,
+        pk,
+        form_class=ReturnForm,
+        pick_up=False,
+        service=trips.trip_end,
+        done=_("Thank you: the car is back and your trip is closed."),
+    )
 
 
 @login_required
