@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from energy.grid.tasks import send_d_prognoses
 from energy.services.replan import replan_all_hubs, replan_request
 
 
@@ -21,6 +22,4 @@ def on_prices_changed(sender: Any, *, area: str, **kwargs: Any) -> None:
 
 
 def on_plan_made(sender: Any, *, hub_id: int, **kwargs: Any) -> None:
-    from energy.grid.tasks import send_d_prognoses  # the grid side loads after the models
-
     send_d_prognoses.delay(hub_id)

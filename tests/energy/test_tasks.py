@@ -25,6 +25,22 @@ def test_plan_all_hubs_plans_every_hub_with_a_site(hub):
 
 
 @pytest.mark.django_db
+def test_a_made_plan_sends_the_grid_operator_its_prognoses_and_a_missing_hub_does_not(
+    hub, monkeypatch
+):
+    from energy.grid import tasks as grid_tasks
+
+    queued: list[int] = []
+    monkeypatch.setattr(grid_tasks.send_d_prognoses, "delay", queued.append)
+
+    outcome = plan_hub.delay(hub.pk, "manual: test").get()
+    plan_hub.delay(987654).get()
+
+    assert outcome["status"] == "planned"
+    assert queued == [hub.pk]
+
+
+@pytest.mark.django_db
 def test_plan_hub_task_reports_a_missing_hub():
     assert plan_hub.delay(987654).get() == {"hub": 987654, "status": "missing", "run": None}
 
