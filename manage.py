@@ -3,8 +3,16 @@ from __future__ import annotations
 
 import sys
 
+# Commands that plan or check a file and need nothing of Django: run before it is set up.
+PURE_COMMANDS = ("plan_scenario", "check_plan")
+
 
 def main() -> None:
+    if sys.argv[1:2] and sys.argv[1] in PURE_COMMANDS and "--settings" not in sys.argv:
+        from energy.dispatch.cli import run
+
+        run(sys.argv[1:])
+
     from django.core.exceptions import ImproperlyConfigured
 
     from config import startup

@@ -113,7 +113,8 @@ def test_real_process_plans_with_one_line_and_no_unused_imports(tmp_path: Path) 
     """A small plan as a process: stdout is the one "wrote" line (no solver banner), the
     database is not asked (a URL to nothing does not stop it), and the path does not load
     the heavy modules it never uses (pvlib and pandas for PV forecasts, CP-SAT for the booking
-    check, the URL and view modules the system checks would import)."""
+    check, the URL and view modules the system checks would import): not even Django, since
+    `manage.py` hands the command to `energy.dispatch.cli` before setting Django up."""
     scn = _write(
         tmp_path,
         scenario(
@@ -129,7 +130,7 @@ def test_real_process_plans_with_one_line_and_no_unused_imports(tmp_path: Path) 
         "import atexit, os\n"
         "def report():\n"
         "    heavy = ('pvlib', 'pandas', 'ortools.sat.python.cp_model', 'sharing.views',"
-        " 'drf_spectacular.views')\n"
+        " 'drf_spectacular.views', 'django.apps', 'celery', 'fastapi')\n"
         "    sys.stderr.write('LOADED ' + ' '.join(m for m in heavy if m in sys.modules) + '\\n')\n"
         "    sys.stderr.flush()\n"
         "_exit = os._exit\n"
@@ -157,3 +158,33 @@ def test_real_process_plans_with_one_line_and_no_unused_imports(tmp_path: Path) 
     loaded = [ln for ln in proc.stderr.splitlines() if ln.startswith("LOADED")]
     assert loaded == ["LOADED "], proc.stderr
     assert json.loads(out.read_text())["summary"]["valid"] is True
+
+
+def test_real_check_plan_process_exit_codes(tmp_path: Path) -> None:
+    """`manage.py check_plan` from the shell (the path without Django): 0 and "valid" for a
+    good plan, 1 for violations, 2 and one line for a file that is not there."""
+    doc = scenario(vehicles=[vehicle("a")], bookings=[booking("b1", 20, 40, 60.0)])
+    scn = _write(tmp_path, doc)
+    plan = tmp_path / "plan.json"
+    call_command("plan_scenario", str(scn), "--out", str(plan), "--baseline", "greedy")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "manage.py", "check_plan", *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    good = run(str(scn), str(plan))
+    assert good.returncode == 0 and good.stdout.strip().endswith("valid"), good.stderr
+    broken = json.loads(plan.read_text())
+    broken["power_kw"]["a"][0] = 1000.0  # far above the charger's power: rule 4
+    bad_plan = tmp_path / "bad.json"
+    bad_plan.write_text(json.dumps(broken))
+    bad = run(str(scn), str(bad_plan))
+    assert bad.returncode == 1 and "violation" in bad.stderr, bad.stdout + bad.stderr
+    missing = run(str(scn), str(tmp_path / "nope.json"))
+    assert missing.returncode == 2
+    assert len(missing.stderr.strip().splitlines()) == 1 and "Traceback" not in missing.stderr

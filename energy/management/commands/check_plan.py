@@ -1,43 +1,36 @@
-"""`manage.py check_plan SCENARIO.json PLAN.json`: validate a plan by the spec and score it."""
+"""`manage.py check_plan SCENARIO.json PLAN.json`: validate a plan by the spec and score it.
+
+Run from the shell, `manage.py` hands this command to `energy.dispatch.cli` before Django is
+set up; this class serves `call_command`.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import io
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from energy.dispatch import ScenarioError, check_plan, parse_plan_text, parse_scenario_text
+from energy.dispatch.cli import CHECK_HELP, UsageError, add_check_arguments, check_file
 
 
 class Command(BaseCommand):
-    # it checks files and touches no database, URL or model: the system checks (which import
-    # every view, admin and URL module) would cost most of a small plan's second
+    # it checks files and touches no database, URL or model
     requires_system_checks: list[str] = []
-    help = "Check a plan against its scenario: exit 0 valid, 1 violations, 2 malformed input."
+    help = CHECK_HELP
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("scenario", type=Path)
-        parser.add_argument("plan", type=Path)
+        add_check_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        buf = io.StringIO()
         try:
-            scenario = parse_scenario_text(_read(options["scenario"]))
-            plan = parse_plan_text(_read(options["plan"]), scenario)
-        except ScenarioError as exc:
+            code, verdict = check_file(
+                scenario=options["scenario"], plan=options["plan"], stdout=buf
+            )
+        except UsageError as exc:
             raise CommandError(str(exc), returncode=2) from None
-        result = check_plan(scenario, plan)
-        for line in result.violations:
-            self.stdout.write(line)
-        for key, value in result.terms.as_dict().items():
-            self.stdout.write(f"{key}: {value:.6f}")
-        if not result.valid:
-            raise CommandError(f"{len(result.violations)} violation(s)", returncode=1)
-        self.stdout.write("valid")
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read: {exc.__class__.__name__}") from None
+        self.stdout.write(buf.getvalue(), ending="")
+        if code:
+            raise CommandError(verdict, returncode=1)
+        self.stdout.write(verdict)
