@@ -13,6 +13,7 @@ on stderr, nothing written.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -22,10 +23,10 @@ from typing import Any, NoReturn, TextIO
 
 from .baselines import baseline_plan
 from .check import check_plan
-from .core import LIKELY_STAY_SHARE
+from .core import LIKELY_STAY_SHARE, with_likely_departures
 from .parse import parse_scenario_text
 from .plan import parse_plan_text
-from .scenario import ScenarioError
+from .scenario import Scenario, ScenarioError
 from .solver import solve
 
 
@@ -68,6 +69,15 @@ def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
             f"stay as well (owners leave early; default {LIKELY_STAY_SHARE}, 1 = off)"
         ),
     )
+    parser.add_argument(
+        "--likely-departures",
+        type=Path,
+        default=None,
+        help=(
+            "JSON object {private vehicle id: slot}: the slot by which each car leaves with "
+            "high probability, from the hub's history (plug-in times are not in a scenario)"
+        ),
+    )
 
 
 def add_check_arguments(parser: argparse.ArgumentParser) -> None:
@@ -84,6 +94,7 @@ def plan_file(
     bound: bool = False,
     bound_time_limit: float | None = None,
     likely_stay_share: float | None = None,
+    likely_departures: Path | None = None,
     spent: float = 0.0,
 ) -> str:
     """Plan `scenario` into `out` and return the one line to print; `UsageError` on bad input.
@@ -104,6 +115,8 @@ def plan_file(
     except ScenarioError as exc:
         # one line, exit 2, nothing written: the spec's contract for a bad scenario
         raise UsageError(f"{scenario}: {exc}") from None
+    if likely_departures is not None:
+        scn = with_likely_departures(scn, _likely_slots(likely_departures, scn))
     if baseline:
         plan = baseline_plan(scn, baseline)
     else:
@@ -161,6 +174,7 @@ def main(argv: Sequence[str]) -> int:
                 bound=ns.bound,
                 bound_time_limit=ns.bound_time_limit,
                 likely_stay_share=ns.likely_stay_share,
+                likely_departures=ns.likely_departures,
                 spent=since_process_start(),
             )
             sys.stdout.write(line + "\n")
@@ -201,6 +215,27 @@ def _write_reserve(scn: Any) -> float:
     """Time kept for serialising and writing the plan (measured ~1 s per million numbers)."""
     numbers = len(scn.vehicles) * scn.slots * (3 if scn.flexibility else 1)
     return 0.05 + 1.5e-6 * numbers
+
+
+def _likely_slots(path: Path, scn: Scenario) -> dict[str, int]:
+    """`--likely-departures`: every key a private vehicle of the scenario, every value a slot."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read: {exc.__class__.__name__}") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path}: invalid JSON at line {exc.lineno}") from None
+    if not isinstance(doc, dict):
+        raise UsageError(f"{path}: expected an object {{vehicle id: slot}}")
+    private = {v.id for v in scn.vehicles if v.is_private}
+    out: dict[str, int] = {}
+    for key, slot in doc.items():
+        if key not in private:
+            raise UsageError(f"{path}: {key!r} is not a private vehicle of the scenario")
+        if isinstance(slot, bool) or not isinstance(slot, int) or slot < 0:
+            raise UsageError(f"{path}: {key}: expected a slot (an integer >= 0)")
+        out[key] = slot
+    return out
 
 
 def _read(path: Path) -> str:

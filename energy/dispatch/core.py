@@ -6,6 +6,7 @@ Kept apart from `check.py` on purpose: the checker re-derives everything from th
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -127,9 +128,26 @@ LIKELY_STAY_SHARE = 0.5
 # The price of a kWh missing at the likely departure, as a share of the scenario's shortfall
 # penalty: below one, so the declared departure (the spec's rule 6) always weighs more.
 LIKELY_SHORTFALL_SHARE = 0.5
+# ... raised by up to this share for the earliest likely departures (earliest deadline first).
+LIKELY_URGENCY = 0.1
 # Among plans of equal cost, prefer charging earlier (what is charged is then there when the
 # owner or a booking comes early): a cost rising from 0 to this (EUR/kWh) over the horizon.
 EARLY_CHARGE_EUR_PER_KWH = 1e-4
+
+
+# Learning the likely departure from a hub's history (declared against actual unplug times):
+# the share of the declared stay that this quantile of stays reached, never below the floor.
+LIKELY_QUANTILE = 0.05
+LIKELY_SHARE_FLOOR = 0.1
+
+
+def learned_stay_share(shares: Sequence[float], enough: int) -> float | None:
+    """The share of the declared stay that all but `LIKELY_QUANTILE` of these past stays
+    lasted (each share = actual / declared stay, in [0, 1]); None with fewer than `enough`."""
+    if len(shares) < enough:
+        return None
+    ordered = sorted(min(1.0, max(0.0, x)) for x in shares)
+    return max(LIKELY_SHARE_FLOOR, ordered[math.floor(LIKELY_QUANTILE * (len(ordered) - 1))])
 
 
 def likely_departure(v: Vehicle, share: float = LIKELY_STAY_SHARE) -> int | None:

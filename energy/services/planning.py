@@ -172,7 +172,12 @@ def hub_plan(
     # owners leave early: each private car is also planned against its likely departure,
     # learned from the hub's history (not part of the stored scenario document)
     likely = likely_departure_slots(
-        hub=hub, sessions=built.sessions, start=start, now=now, minutes=hub.slot_minutes
+        hub=hub,
+        sessions=built.sessions,
+        start=start,
+        now=now,
+        minutes=hub.slot_minutes,
+        scenario=scenario,
     )
     # "charge now": a boosted car is wanted as soon as charging flat out gets it to its target
     boosted, reached = boost_departure_slots(scenario=scenario, sessions=built.sessions, now=now)

@@ -8,6 +8,7 @@ built lazily (``make_planner_algo``), so importing this module needs no acnporta
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 import tempfile
@@ -17,9 +18,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.dispatch.replay.sessions import MAX_AMPS, MAX_KW, SLOT, VOLTAGE, Replay, ReplaySession
+from bench.dispatch.replay.sessions import (
+    MAX_AMPS,
+    MAX_KW,
+    SLOT,
+    VOLTAGE,
+    Replay,
+    ReplaySession,
+    stay_share,
+)
 
 PLAN_TIME_LIMIT = 10.0
+SLOT_HOURS = SLOT.total_seconds() / 3600
 
 
 @dataclass
@@ -131,6 +141,7 @@ def make_planner_algo(base: type, interface_base: type) -> tuple[type, type]:
             project_root: Path,
             extra_args: Sequence[str] = (),
             oracle: bool = False,
+            history: Sequence[float] | None = None,
         ) -> None:
             super().__init__()
             self.max_recompute = 1
@@ -139,16 +150,48 @@ def make_planner_algo(base: type, interface_base: type) -> tuple[type, type]:
             self.project_root = project_root
             self.extra_args = list(extra_args)
             self.oracle = oracle
+            # "ours-history": the hub's record of stays (actual / declared), as plan_hub has
+            # it; the sessions of this replay join it as their cars leave
+            self.history = None if history is None else list(history)
+            self.seen_leaving: set[str] = set()
             self.by_id = {s.session_id: s for s in replay.sessions}
             self.stats = PlannerStats()
 
-        def _plan(self, doc: dict[str, Any]) -> str:
+        def _likely(
+            self, now: int, cars: Sequence[tuple[ReplaySession, float, float]]
+        ) -> dict[str, int]:
+            """{session: likely departure slot from `now`}, as `energy.departures` makes them
+            for `plan_hub`: plug-in + the learned share of the declared stay; a car still here
+            after it is overdue: as soon as charging flat out gets it there."""
+            from energy.departures import MIN_HUB_SESSIONS
+            from energy.dispatch.core import LIKELY_STAY_SHARE, learned_stay_share
+
+            assert self.history is not None
+            for s in self.replay.sessions:
+                if s.departure <= now and s.session_id not in self.seen_leaving:
+                    self.seen_leaving.add(s.session_id)
+                    self.history.append(stay_share(s))
+            share = learned_stay_share(self.history, MIN_HUB_SESSIONS) or LIKELY_STAY_SHARE
+            out: dict[str, int] = {}
+            for s, _soc, need in cars:
+                likely = s.arrival + math.floor(share * (s.declared - s.arrival))
+                if likely <= now:
+                    likely = now + math.ceil(need / (MAX_KW * SLOT_HOURS) - 1e-9)
+                out[s.session_id] = max(1, likely - now)
+            return out
+
+        def _plan(self, doc: dict[str, Any], likely: dict[str, int] | None = None) -> str:
             """The plan `plan_scenario` writes for `doc`; one retry after a failed run (the
             tree is shared: another engineer's half-saved file may break one process start),
             counted in the stats; a second failure stops the replay."""
             with tempfile.TemporaryDirectory(prefix="ws-replay-") as tmp:
                 src, out = Path(tmp) / "scenario.json", Path(tmp) / "plan.json"
                 src.write_text(json.dumps(doc), encoding="utf-8")
+                extra = list(self.extra_args)
+                if likely is not None:
+                    side = Path(tmp) / "likely.json"
+                    side.write_text(json.dumps(likely), encoding="utf-8")
+                    extra += ["--likely-departures", str(side)]
                 for attempt in (1, 2):
                     t = time.perf_counter()
                     proc = subprocess.run(  # noqa: S603
@@ -161,7 +204,7 @@ def make_planner_algo(base: type, interface_base: type) -> tuple[type, type]:
                             str(out),
                             "--time-limit",
                             str(PLAN_TIME_LIMIT),
-                            *self.extra_args,
+                            *extra,
                         ],
                         cwd=self.project_root,
                         capture_output=True,
@@ -195,7 +238,8 @@ def make_planner_algo(base: type, interface_base: type) -> tuple[type, type]:
             doc = scenario_document(
                 self.replay, now=now, cars=cars, limit_kw=self.limit_kw, oracle=self.oracle
             )
-            text = self._plan(doc)
+            likely = None if self.history is None else self._likely(now, cars)
+            text = self._plan(doc, likely)
             scn = parse_scenario(doc)
             plan = parse_plan_text(text, scn)
             result = check_plan(scn, plan)

@@ -157,3 +157,20 @@ def build_replay(
         stations=tuple(f"CP{i + 1:02d}" for i in range(len(free_after))),
         prices=tuple(prices),
     )
+
+
+HISTORY_DAYS = 28  # the hub's record before the replay: four weeks of the same data
+
+
+def stay_share(s: ReplaySession) -> float:
+    """The share of its declared stay a session lasted (what a hub learns when a car leaves)."""
+    declared = s.declared - s.arrival
+    return 1.0 if declared <= 0 else min(1.0, (s.departure - s.arrival) / declared)
+
+
+def history_shares(data_dir: Path, replay: Replay) -> list[float]:
+    """The stays of the `HISTORY_DAYS` days before the replay, their declared departures drawn
+    the same way (another seed): the hub's history that `plan_hub` learns from."""
+    start = (replay.start_utc.astimezone(TZ_SESSIONS) - timedelta(days=HISTORY_DAYS)).date()
+    past = build_replay(data_dir, start=start, days=HISTORY_DAYS, seed=replay.seed + 10_000)
+    return [stay_share(s) for s in past.sessions]

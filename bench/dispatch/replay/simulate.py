@@ -17,11 +17,12 @@ from bench.dispatch.replay.sessions import MAX_AMPS, MAX_KW, VOLTAGE, H, Replay
 
 MET_RELATIVE, MET_ABSOLUTE = 0.01, 0.1  # a demand is met within 1 % or 0.1 kWh
 
-ALGORITHMS = ("edf", "llf", "ours", "ours-declared", "ours-oracle")
+ALGORITHMS = ("edf", "llf", "ours", "ours-history", "ours-declared", "ours-oracle")
 LABELS = {
     "edf": "EDF (acnportal)",
     "llf": "LLF (acnportal)",
     "ours": "ours (plan_scenario)",
+    "ours-history": "ours (hub history)",
     "ours-declared": "ours (declared only)",
     "ours-oracle": "ours (told actual)",
 }
@@ -43,6 +44,8 @@ class Result:
     early_sessions: int = 0  # sessions whose driver leaves before the declared time
     early_met: int = 0
     planner: PlannerStats | None = None
+    # (session, kWh requested, kWh delivered) of the demands not met
+    unmet: tuple[tuple[str, float, float], ...] = ()
 
     @property
     def delivered_share(self) -> float:
@@ -63,6 +66,7 @@ def run_algorithm(
     limit_kw: float,
     *,
     project_root: Path,
+    history: list[float] | None = None,
 ) -> Result:
     """Replay every session of `replay` in ACN-Sim under `algorithm` with one aggregate limit."""
     from acnportal import acnsim
@@ -103,10 +107,15 @@ def run_algorithm(
         scheduler = SortedSchedulingAlgo(earliest_deadline_first)
     elif algorithm == "llf":
         scheduler = SortedSchedulingAlgo(least_laxity_first)
-    elif algorithm in ("ours", "ours-declared", "ours-oracle"):
+    elif algorithm in ("ours", "ours-history", "ours-declared", "ours-oracle"):
         extra = ["--likely-stay-share", "1"] if algorithm == "ours-declared" else []
         planner = planner_algo(
-            replay, limit_kw, project_root, extra, oracle=algorithm == "ours-oracle"
+            replay,
+            limit_kw,
+            project_root,
+            extra,
+            oracle=algorithm == "ours-oracle",
+            history=(history or []) if algorithm == "ours-history" else None,
         )
         scheduler = planner
     else:
@@ -153,6 +162,11 @@ def run_algorithm(
         early_sessions=sum(1 for ev in evs if ev.session_id in early),
         early_met=len(met_ids & early),
         planner=planner.stats if planner is not None else None,
+        unmet=tuple(
+            (ev.session_id, ev.requested_energy, ev.energy_delivered)
+            for ev in evs
+            if ev.session_id not in met_ids
+        ),
     )
 
 

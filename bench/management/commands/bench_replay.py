@@ -76,7 +76,7 @@ class Command(BaseCommand):
         root = Path(settings.BASE_DIR)
         algorithms: list[str] | None = options["algorithms"]
         if algorithms is None:
-            algorithms = ["edf", "llf", "ours"]
+            algorithms = ["edf", "llf", "ours", "ours-history"]
             if "--likely-stay-share" in planner.plan_scenario_flags(root):
                 algorithms.append("ours-declared")
         rp = sessions.build_replay(
@@ -86,6 +86,7 @@ class Command(BaseCommand):
             seed=options["seed"],
             max_sessions=options["sessions"],
         )
+        history = sessions.history_shares(data_dir, rp)
         early = sum(s.early for s in rp.sessions)
         self.stdout.write(
             f"{len(rp.sessions)} sessions plugged in on {days} day(s) from {options['start']} "
@@ -98,7 +99,9 @@ class Command(BaseCommand):
             for name in algorithms:
                 began = time.perf_counter()
                 try:
-                    result = simulate.run_algorithm(rp, name, limit, project_root=root)
+                    result = simulate.run_algorithm(
+                        rp, name, limit, project_root=root, history=history
+                    )
                 except RuntimeError as exc:
                     raise CommandError(f"{name} at {limit:g} kW: {exc}", returncode=1) from None
                 self.stdout.write(

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from ..core import (
     EARLY_CHARGE_EUR_PER_KWH,
     LIKELY_SHORTFALL_SHARE,
+    LIKELY_URGENCY,
     Arrays,
     FloatArr,
     likely_target,
@@ -43,7 +44,10 @@ def likely_departure(
     """Not a spec rule (planning LP only; the relaxation and the MILP stay the spec's score):
     a private car is charged by its likely departure too, since owners often leave before the
     departure rule 6 checks: a softer target there, short_likely >= min(target, reachable) - soc,
-    priced at `LIKELY_SHORTFALL_SHARE` of the penalty."""
+    priced at `LIKELY_SHORTFALL_SHARE` of the penalty, times 1 + `LIKELY_URGENCY` x (slots
+    after the likely departure) / slots: where the grid cannot charge every car by its likely
+    departure, the earliest is served first (earliest deadline first, which equal prices would
+    leave to chance)."""
     likely = [
         (c, t)
         for c in classes
@@ -51,7 +55,9 @@ def likely_departure(
     ]
     if not likely:
         return
-    likely_shortfall = B.var((len(likely),), 0.0, INF, LIKELY_SHORTFALL_SHARE * penalty)
+    after = np.array([lay.n - at for _, (at, _) in likely], dtype=float) / lay.n
+    urgency = 1.0 + LIKELY_URGENCY * after
+    likely_shortfall = B.var((len(likely),), 0.0, INF, LIKELY_SHORTFALL_SHARE * penalty * urgency)
     rows = B.rows(len(likely), np.array([tg for _, (_, tg) in likely]), INF)
     B.coef(rows, np.array([soc[c, at] for c, (at, _) in likely]), 1.0)
     B.coef(rows, likely_shortfall, 1.0)

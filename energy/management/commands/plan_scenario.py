@@ -33,6 +33,7 @@ class Command(BaseCommand):
                 bound=options["bound"],
                 bound_time_limit=options["bound_time_limit"],
                 likely_stay_share=options["likely_stay_share"],
+                likely_departures=options["likely_departures"],
                 spent=time.perf_counter() - began,
             )
         except UsageError as exc:
