@@ -11,4 +11,7 @@ RUN SECRET_KEY=build-only-key-build-only-key-build-only-key-build-only DEBUG=fal
 RUN useradd --create-home wisselstroom
 USER wisselstroom
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# The default command is web: its workers keep their request counters in a directory /metrics
+# adds up (set for web alone; gunicorn.conf.py creates and empties it).
+CMD ["env", "PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus", \
+     "gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

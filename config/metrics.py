@@ -4,24 +4,40 @@ Web, workers and the OCPP server are separate processes (several of each), so co
 memory would give each its own numbers; the database has the one truth. Counts of dispatch runs
 cover a sliding window (``RUN_WINDOW``) and are gauges, since runs are purged after
 ``DISPATCH_RUN_RETENTION_DAYS``.
+
+HTTP requests are counted in the web process itself, by django-prometheus' two middlewares
+(``django_http_*``). Under gunicorn each worker counts its own, so with
+``PROMETHEUS_MULTIPROC_DIR`` set prometheus_client keeps every worker's numbers in a file of
+that directory and a scrape, whichever worker answers it, adds them up; without it (runserver,
+tests) they come from this process's default registry. django-prometheus' own ``/metrics`` URL
+is not mounted: everything is served here, behind the same check.
 """
 
 from __future__ import annotations
 
 import hmac
+import os
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    generate_latest,
+    multiprocess,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 RUN_WINDOW = timedelta(hours=24)
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 OPEN_FLEX_STATUSES = ("draft", "offered")
 
 
@@ -172,8 +188,46 @@ class WisselstroomCollector(Collector):
         yield bookings
 
 
+def multiprocess_dir() -> Path | None:
+    """Where gunicorn's workers keep their counters, or ``None`` when this process keeps its own
+    (prometheus_client reads the same variable when it is imported)."""
+    raw = os.environ.get(MULTIPROCESS_ENV, "")
+    return Path(raw) if raw else None
+
+
+def multiprocess_prepare() -> None:
+    """In gunicorn's master, before any worker starts: the directory exists and holds no
+    counters of an earlier run, which would otherwise be added to this one's."""
+    directory = multiprocess_dir()
+    if directory is None:
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+
+
+def multiprocess_worker_exited(pid: int) -> None:
+    """gunicorn's ``child_exit``: the dead worker's live gauges go; its counters stay counted."""
+    if multiprocess_dir() is not None:
+        multiprocess.mark_process_dead(pid)
+
+
+class RequestCollector(Collector):
+    """django-prometheus' request, response and latency families: every gunicorn worker's, added
+    up, in multiprocess mode; otherwise this process's default registry (which also carries the
+    ``process_*`` and ``python_*`` families of the process)."""
+
+    def collect(self) -> Iterator[Metric]:
+        if multiprocess_dir() is not None:
+            # Built per scrape: it reads the files the workers have written by now.
+            yield from multiprocess.MultiProcessCollector(None).collect()
+        else:
+            yield from REGISTRY.collect()
+
+
 registry = CollectorRegistry(auto_describe=False)
 registry.register(WisselstroomCollector())
+registry.register(RequestCollector())
 
 
 def _allowed(request: HttpRequest) -> bool:

@@ -72,6 +72,9 @@ if BENCHMARKS:
     INSTALLED_APPS.append("bench")
 
 MIDDLEWARE = [
+    # Request counts and latencies for /metrics (config/metrics.py): the outermost middleware
+    # times everything, the other one (last but axes) counts by view, method and status.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # /healthz answers before the host check and the HTTPS redirect, for probes from inside.
     "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -88,6 +91,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.RedisDownMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Inside it axes may still swap the view's answer for its lockout page: counted here is the
+    # status the client got.
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # AxesMiddleware last, as django-axes asks, so it sees the finished response.
     "axes.middleware.AxesMiddleware",
 ]

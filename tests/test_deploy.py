@@ -101,6 +101,17 @@ def test_compose_checks_the_health_of_web_worker_and_ocpp():
     assert "9000/healthz" in " ".join(services["ocpp"]["healthcheck"]["test"])
 
 
+def test_web_alone_keeps_its_workers_request_counters_where_it_may_write():
+    services = _compose()["services"]
+
+    web = services["web"]["environment"]
+    assert web["PROMETHEUS_MULTIPROC_DIR"].startswith("/tmp/")
+    assert web["DATABASE_URL"] == services["worker"]["environment"]["DATABASE_URL"]
+    for name in ("worker", "beat", "ocpp", "uftp", "migrate"):
+        assert "PROMETHEUS_MULTIPROC_DIR" not in services[name]["environment"], name
+    assert "PROMETHEUS_MULTIPROC_DIR=/tmp/" in (ROOT / "Dockerfile").read_text()
+
+
 def test_beat_keeps_its_schedule_file_where_it_may_write():
     beat = _compose()["services"]["beat"]["command"]
 

@@ -1,4 +1,6 @@
-"""/metrics: Prometheus text a scraper can parse, for staff or a bearer token only."""
+"""/metrics: Prometheus text a scraper can parse, for staff or a bearer token only: the hubs'
+figures from the database and the web process's HTTP requests (django-prometheus). Several
+gunicorn workers' requests added up: tests/test_metrics_multiprocess.py."""
 
 from __future__ import annotations
 
@@ -6,12 +8,21 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from django_prometheus.exports import ExportToDjangoView
 from prometheus_client.parser import text_string_to_metric_families
 
 from energy.models import Charger, DispatchRun, FlexOffer, RunStatus
 from sharing.models import BookingStatus
-from tests.factories import BayFactory, BookingFactory, HubFactory, SiteFactory, current_plan
+from tests.factories import (
+    PASSWORD,
+    BayFactory,
+    BookingFactory,
+    HubFactory,
+    SiteFactory,
+    current_plan,
+)
 
 pytestmark = pytest.mark.django_db
 TOKEN = "scrape-" + "x" * 40
@@ -163,9 +174,62 @@ def test_anyone_else_is_refused(client, settings, resident, authorization):
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Bearer")
     assert b"wisselstroom_" not in response.content
+    assert b"django_http_" not in response.content
 
 
 def test_no_token_configured_accepts_no_bearer(client, settings):
     settings.METRICS_TOKEN = ""
 
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer ").status_code == 401
+
+
+RESPONSES = "django_http_responses_total_by_status_view_method_total"
+REQUESTS = "django_http_requests_total_by_view_transport_method_total"
+LATENCY = "django_http_requests_latency_seconds_by_view_method_count"
+
+
+def _responses(got, view, status, method="GET"):
+    labels = (("method", method), ("status", str(status)), ("view", view))
+    return got.get((RESPONSES, labels), 0)
+
+
+def test_requests_are_counted_by_view_method_and_status(scrape, client):
+    before = scrape()
+    for _ in range(3):
+        assert client.get("/api/", HTTP_ACCEPT="application/json").status_code == 200
+    client.get("/metrics")  # no token: refused, and counted as such
+
+    got = scrape()
+
+    assert _responses(got, "api-root", 200) - _responses(before, "api-root", 200) == 3
+    api_root = (("method", "GET"), ("transport", "http"), ("view", "api-root"))
+    assert got[(REQUESTS, api_root)] - before.get((REQUESTS, api_root), 0) == 3
+    timed = (("method", "GET"), ("view", "api-root"))
+    assert got[(LATENCY, timed)] - before.get((LATENCY, timed), 0) == 3
+    assert _responses(got, "metrics", 401) - _responses(before, "metrics", 401) == 1
+
+
+def test_a_locked_out_log_in_is_counted_with_the_status_the_client_got(scrape, client, resident):
+    """axes swaps the login page for its lockout page outside the counting middleware."""
+    for _ in range(5):
+        client.post(reverse("accounts:login"), {"username": resident.email, "password": "no"})
+    before = scrape()
+
+    response = client.post(
+        reverse("accounts:login"), {"username": resident.email, "password": PASSWORD}
+    )
+
+    assert response.status_code == 429
+    locked_out = _responses(scrape(), "accounts:login", 429, "POST")
+    assert locked_out - _responses(before, "accounts:login", 429, "POST") == 1
+
+
+def test_django_prometheus_serves_no_metrics_url_of_its_own():
+    def callbacks(patterns):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from callbacks(pattern.url_patterns)
+            elif isinstance(pattern, URLPattern):
+                yield pattern.callback
+
+    assert ExportToDjangoView not in set(callbacks(get_resolver().url_patterns))

@@ -117,3 +117,19 @@ def test_gunicorn_does_not_start_with_a_weak_secret_key():
     )
 
     assert_refused_in_one_line(result, "SECRET_KEY", "too weak")
+
+
+def test_gunicorn_does_not_start_with_a_metrics_directory_it_cannot_make(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    result = run(
+        [str(BIN / "gunicorn"), "config.wsgi:application", "--bind", "127.0.0.1:0"],
+        DEBUG="false",
+        SECRET_KEY=STRONG_KEY,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "a-file" / "prometheus"),
+    )
+
+    # gunicorn has logged its start by then; the refusal is still one line, not a traceback
+    assert result.returncode == 2, result.stderr
+    assert "wisselstroom: PROMETHEUS_MULTIPROC_DIR cannot be used" in result.stderr
+    assert "Traceback" not in result.stderr
