@@ -302,6 +302,9 @@ DISPATCH_HORIZON_SLOTS = env_int("DISPATCH_HORIZON_SLOTS", 192, minimum=4)
 DISPATCH_DEBOUNCE_SECONDS = env_int("DISPATCH_DEBOUNCE_SECONDS", 2, minimum=0)
 # How often the worker polls each hub's OpenADR 3 VTN for capacity limits (energy.grid.openadr).
 OPENADR_POLL_SECONDS = env_int("OPENADR_POLL_SECONDS", 60, minimum=10)
+# How far a grid operator's power deficiency per ISP may differ from the hub's own measurement
+# before its FlexSettlement of the order is disputed (energy.grid.services.dso_settlement).
+UFTP_SETTLEMENT_TOLERANCE_W = env_int("UFTP_SETTLEMENT_TOLERANCE_W", 100, minimum=0)
 PRICE_INBOX_DIR = env_str("PRICE_INBOX_DIR", "")
 # Without a broker, re-plans run on a timer thread ("thread") or inside the caller ("sync").
 DISPATCH_INPROCESS = env_str("DISPATCH_INPROCESS", "thread")

@@ -41,8 +41,10 @@ class EnergyConfig(AppConfig):
         from energy.grid.models import (
             CapacityEvent,
             DPrognosis,
+            DsoOrderSettlement,
             GridOffer,
             GridOrder,
+            SiteMeter,
             VtnConnection,
         )
         from energy.models import (
@@ -65,6 +67,8 @@ class EnergyConfig(AppConfig):
             (DPrognosis, "hub"),
             (GridOffer, "hub"),
             (GridOrder, "offer__hub"),
+            (SiteMeter, "hub"),
+            (DsoOrderSettlement, "order__offer__hub"),
             (VtnConnection, "hub"),
             (CapacityEvent, "connection__hub"),
         ]:

@@ -20,16 +20,18 @@ from energy.grid.models import (
     Aggregator,
     CapacityEvent,
     DPrognosis,
+    DsoOrderSettlement,
     GridOffer,
     GridOfferSlot,
     GridOperator,
     GridOrder,
     GridOrderSlot,
+    SiteMeter,
     VtnConnection,
 )
 from energy.grid.openadr import capacity_event_outcome
-from energy.grid.services import aggregator_token_issue
-from energy.grid.settlement import order_delivery, settlement_csv_rows
+from energy.grid.services import aggregator_token_issue, site_meter_token_issue
+from energy.grid.settlement import CHARGERS, SITE_METER, order_delivery, settlement_csv_rows
 from sharing.admin.reports import month_csv_view
 from sharing.admin.scope import HubScopedAdmin, scope
 from sharing.models import Hub
@@ -78,6 +80,29 @@ class AggregatorAdmin(admin.ModelAdmin[Aggregator]):
             )
 
 
+@admin.register(SiteMeter)
+class SiteMeterAdmin(HubScopedAdmin):
+    """A hub's connection meter: its token posts that hub's readings (``/api/grid/``)."""
+
+    list_display = ["hub", "name", "active", "token_prefix", "last_reading_at"]
+    list_filter = ["active"]
+    list_select_related = ["hub"]
+    readonly_fields = ["token_prefix", "created_at", "last_reading_at"]
+    actions = ["issue_token"]
+
+    @admin.action(description=_("Issue a new API token (the old one stops working)"))
+    def issue_token(self, request: HttpRequest, queryset: QuerySet[SiteMeter]) -> None:
+        for meter in queryset:
+            token = site_meter_token_issue(meter=meter)
+            self.log_change(request, meter, "API token issued")
+            self.message_user(
+                request,
+                _("Token for the site meter of %(hub)s (shown once, keep it safe): %(token)s")
+                % {"hub": meter.hub, "token": token},
+                messages.WARNING,
+            )
+
+
 @admin.register(DPrognosis)
 class DPrognosisAdmin(ReadOnly, HubScopedAdmin):
     list_display = ["hub", "operator", "period", "revision", "status", "created_at"]
@@ -113,6 +138,36 @@ class GridOrderSlotInline(ReadOnly, admin.TabularInline[GridOrderSlot, GridOrder
     exclude = ["hub"]
 
 
+class DsoOrderSettlementInline(ReadOnly, admin.TabularInline[DsoOrderSettlement, GridOrder]):
+    """The grid operator's FlexSettlement of the order, beside the hub's own figures."""
+
+    model = DsoOrderSettlement
+    extra = 0
+    can_delete = False
+    verbose_name = _("settlement by the grid operator")
+    verbose_name_plural = _("settlements by the grid operator")
+    fields = readonly_fields = (
+        "received",
+        "price_eur",
+        "penalty_eur",
+        "net_eur",
+        "hub_income_eur",
+        "verdict",
+        "dispute_reason",
+        "isp_table",
+    )
+
+    @admin.display(description=_("received"))
+    def received(self, obj: DsoOrderSettlement) -> str:
+        return f"{obj.settlement.received_at:%Y-%m-%d %H:%M} ({obj.settlement.message_id})"
+
+    @admin.display(description=_("per ISP (W): operator's deficiency / the hub's"))
+    def isp_table(self, obj: DsoOrderSettlement) -> str:
+        return "; ".join(
+            f"ISP {i['isp']}: {i['dso_deficiency_w']} / {i['hub_deficiency_w']}" for i in obj.isps
+        )
+
+
 @admin.register(GridOrder)
 class GridOrderAdmin(ReadOnly, HubScopedAdmin):
     list_display = [
@@ -128,7 +183,7 @@ class GridOrderAdmin(ReadOnly, HubScopedAdmin):
     list_filter = ["source"]
     list_select_related = ["offer__hub"]
     date_hierarchy = "accepted_at"
-    inlines = [GridOrderSlotInline]
+    inlines = [GridOrderSlotInline, DsoOrderSettlementInline]
     readonly_fields = ["delivery_table"]
     change_list_template = "admin/energy/gridorder/change_list.html"
 
@@ -159,11 +214,15 @@ class GridOrderAdmin(ReadOnly, HubScopedAdmin):
     def income(self, obj: GridOrder) -> str:
         return str(order_delivery(obj).income_eur)
 
-    @admin.display(description=_("delivery per ISP (W): ordered / delivered / deficiency"))
+    @admin.display(
+        description=_("delivery per ISP (W): ordered / delivered / deficiency (measured by)")
+    )
     def delivery_table(self, obj: GridOrder) -> str:
+        by = {SITE_METER: _("site meter"), CHARGERS: _("chargers"), "": _("no meter value")}
         return "; ".join(
             f"ISP {i.isp}: {i.ordered_w} / "
-            f"{'-' if i.delivered_w is None else i.delivered_w} / {i.deficiency_w}"
+            f"{'-' if i.delivered_w is None else i.delivered_w} / {i.deficiency_w} "
+            f"({by[i.source]})"
             for i in order_delivery(obj).isps
         )
 

@@ -189,7 +189,13 @@ class GridDeliveryIspSerializer(serializers.Serializer):
     )
     planned_deviation_w = serializers.IntegerField(allow_null=True)
     measured_w = serializers.IntegerField(
-        allow_null=True, help_text="Net power measured (chargers' meter values); null: none."
+        allow_null=True,
+        help_text="Net power measured: the site meter's where it reports, else estimated from "
+        "the chargers' meter values; null: no meter value.",
+    )
+    measured_by = serializers.ChoiceField(
+        choices=["site_meter", "chargers", ""],
+        help_text="Which meter `measured_w` comes from (empty: none).",
     )
     delivered_w = serializers.IntegerField(allow_null=True, help_text="Measured less baseline.")
     deficiency_w = serializers.IntegerField(help_text="Ordered but not delivered.")
@@ -213,6 +219,7 @@ class GridOrderSerializer(serializers.Serializer):
             m = measured[row["isp"]]
             row |= {
                 "measured_w": m.measured_w,
+                "measured_by": m.source,
                 "delivered_w": m.delivered_w,
                 "deficiency_w": m.deficiency_w,
                 "settled": m.settled,

@@ -1,10 +1,18 @@
 """Settlement of accepted flexibility orders: what was delivered, per ISP, and what it earned.
 
-Delivered deviation is measured where the hub can measure it: the chargers' meter values
-(``ChargerIspPower``, the mean of the readings in each ISP, summed over the hub's chargers)
-against the chargers' part of the D-Prognosis the offer was made on (``fleet_w``). The homes
-and the PV are not metered per ISP here (no site meter is connected), so they are taken as
-forecast on both sides and cancel out: ``measured_w = baseline_w - fleet_w + metered fleet``.
+Delivered deviation is measured against the D-Prognosis the offer was made on (the slot's
+``baseline_w``), per ISP from the best meter there is:
+
+* the **site meter** (``SiteIspPower``, the connection's own meter, where one reports: the
+  mean of its readings in the ISP) measures the connection's net power itself:
+  ``measured_w = metered net``;
+* otherwise the **chargers** (``ChargerIspPower``, the mean of each charger's meter values in
+  the ISP, summed over the hub's chargers) against the chargers' part of the D-Prognosis
+  (``fleet_w``); the homes and the PV are not metered per ISP then, so they are taken as
+  forecast on both sides and cancel out: ``measured_w = baseline_w - fleet_w + metered fleet``.
+
+Either way ``delivered_w = measured_w - baseline_w``, and each ISP says which source it used
+(``source``: ``site_meter``, ``chargers``, or empty without a single meter value).
 
 An ISP counts what was delivered in the ordered direction, up to the ordered amount; the
 order earns its price times the share of its ordered watts delivered. ISPs without a single
@@ -22,12 +30,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from energy.grid.models import ChargerIspPower, GridOrder
+from energy.grid.models import ChargerIspPower, GridOrder, SiteIspPower
 from energy.grid.selectors import ISP
 from sharing.models import Hub
 
 EUR2 = Decimal("0.01")
 EUR4 = Decimal("0.0001")
+SITE_METER = "site_meter"
+CHARGERS = "chargers"
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,7 @@ class IspDelivery:
     counted_w: int  # delivered in the ordered direction, at most the ordered amount
     deficiency_w: int  # ordered less counted
     settled: bool  # the ISP is over
+    source: str = ""  # SITE_METER, CHARGERS, or "" (no meter value)
 
 
 @dataclass
@@ -70,14 +81,26 @@ def _metered(hub_id: int, starts: Iterable[datetime]) -> dict[datetime, int]:
     return {start: round(kw * 1000) for start, kw in by_start.items()}
 
 
+def _site_metered(hub_id: int, starts: Iterable[datetime]) -> dict[datetime, int]:
+    rows = SiteIspPower.objects.filter(hub_id=hub_id, start__in=list(starts), samples__gt=0)
+    return {row.start: round(row.mean_kw * 1000) for row in rows}
+
+
 def order_delivery(order: GridOrder, *, now: datetime | None = None) -> OrderDelivery:
     now = now or timezone.now()
     slots = list(order.slots.all())
     metered = _metered(order.offer.hub_id, (s.start for s in slots))
+    site = _site_metered(order.offer.hub_id, (s.start for s in slots))
     result = OrderDelivery(order)
     for s in slots:
         fleet = metered.get(s.start)
-        measured = None if fleet is None else s.baseline_w - s.fleet_w + fleet
+        measured: int | None
+        if s.start in site:
+            measured, source = site[s.start], SITE_METER
+        elif fleet is not None:
+            measured, source = s.baseline_w - s.fleet_w + fleet, CHARGERS
+        else:
+            measured, source = None, ""
         delivered = None if measured is None else measured - s.baseline_w
         towards = 0
         if delivered is not None:
@@ -94,6 +117,7 @@ def order_delivery(order: GridOrder, *, now: datetime | None = None) -> OrderDel
                 counted_w=counted,
                 deficiency_w=abs(s.power_w) - counted,
                 settled=s.start + ISP <= now,
+                source=source,
             )
         )
     return result
@@ -130,6 +154,7 @@ SETTLEMENT_COLUMNS = [
     "baseline_w",
     "ordered_w",
     "measured_w",
+    "measured_by",
     "delivered_w",
     "deficiency_w",
     "settled",
@@ -156,6 +181,7 @@ def settlement_csv_rows(hubs: QuerySet[Hub], first: date) -> Iterator[list[str]]
                 str(i.baseline_w),
                 str(i.ordered_w),
                 "" if i.measured_w is None else str(i.measured_w),
+                i.source,
                 "" if i.delivered_w is None else str(i.delivered_w),
                 str(i.deficiency_w),
                 "yes" if i.settled else "no",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from functools import wraps
 from typing import Any, TypeVar
@@ -23,11 +23,6 @@ from django.db import close_old_connections, connection
 from fastapi import HTTPException
 from shapeshifter_uftp import (
     AcceptedRejected,
-    DPrognosis,
-    DPrognosisISP,
-    FlexOffer,
-    FlexOfferOption,
-    FlexOfferOptionISP,
     FlexOrder,
     FlexOrderResponse,
     FlexRequest,
@@ -35,21 +30,25 @@ from shapeshifter_uftp import (
     FlexReservationUpdate,
     FlexReservationUpdateResponse,
     FlexSettlement,
-    FlexSettlementResponse,
     ShapeshifterAgrDsoClient,
     ShapeshifterAgrService,
 )
 from shapeshifter_uftp.uftp.enums import AvailableRequested
-from xsdata.models.datatype import XmlDate, XmlDuration
 
 from energy.grid import services
 from energy.grid.keys import Identity
 from energy.grid.models import GridOffer, GridOperator
 from energy.grid.services import OrderedIsp, PrognosisDraft, Rejected, RequestedIsp
+from energy.grid.uftp_messages import (
+    PATH,
+    check_flex_message,
+    claim_of,
+    offer_message,
+    prognosis_message,
+    settlement_response,
+)
 
 logger = logging.getLogger(__name__)
-PATH = "/shapeshifter/api/v3/message"
-ISP_DURATION = "PT15M"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -104,61 +103,6 @@ def _with_db(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _check_flex_message(message: FlexRequest | FlexOrder, time_zone: str) -> None:
-    if str(message.isp_duration) != ISP_DURATION:
-        raise Rejected("ISP Duration Rejected")
-    if message.time_zone != time_zone:
-        raise Rejected("TimeZone Rejected")
-
-
-def offer_message(offer: GridOffer, time_zone: str) -> FlexOffer:
-    return FlexOffer(
-        message_id=str(offer.message_id),
-        conversation_id=str(offer.conversation_id),
-        isp_duration=XmlDuration(ISP_DURATION),
-        time_zone=time_zone,
-        period=XmlDate.from_date(offer.period),
-        congestion_point=offer.congestion_point,
-        expiration_date_time=_iso(offer.expires_at),
-        flex_request_message_id=(
-            str(offer.flex_request_message_id) if offer.flex_request_message_id else None
-        ),
-        unsolicited=None if offer.flex_request_message_id else True,
-        d_prognosis_message_id=str(offer.d_prognosis.message_id) if offer.d_prognosis else None,
-        currency="EUR",
-        offer_options=[
-            FlexOfferOption(
-                option_reference=offer.option_reference,
-                price=offer.price_eur,
-                isps=[
-                    FlexOfferOptionISP(power=s.power_w, start=s.isp, duration=1)
-                    for s in offer.slots.all()
-                ],
-            )
-        ],
-    )
-
-
-def prognosis_message(draft: PrognosisDraft) -> DPrognosis:
-    record = draft.record
-    return DPrognosis(
-        message_id=str(record.message_id),
-        isp_duration=XmlDuration(ISP_DURATION),
-        time_zone=draft.time_zone,
-        period=XmlDate.from_date(record.period),
-        congestion_point=draft.congestion_point,
-        revision=record.revision,
-        isps=[
-            DPrognosisISP(power=int(power), start=i + 1, duration=1)
-            for i, power in enumerate(record.isp_power_w)
-        ],
-    )
-
-
 def prognosis_send(draft: PrognosisDraft, identity: Identity) -> bool:
     """Post one prognosis; the operator's response arrives later on our service."""
     try:
@@ -204,7 +148,7 @@ class HubAgrService(ShapeshifterAgrService):
                 operator=operator, point=message.congestion_point
             )
             time_zone = hub.time_zone
-            _check_flex_message(message, hub.time_zone)
+            check_flex_message(message, hub.time_zone)
             offers = services.flex_offers_make(
                 hub=hub,
                 buyer=operator,
@@ -250,7 +194,7 @@ class HubAgrService(ShapeshifterAgrService):
             hub = services.hub_of_congestion_point(
                 operator=operator, point=message.congestion_point
             )
-            _check_flex_message(message, hub.time_zone)
+            check_flex_message(message, hub.time_zone)
             if message.currency != "EUR":
                 raise Rejected("Invalid Message: Currency")
             if Decimal(message.activation_factor) != Decimal("1.00"):
@@ -326,14 +270,28 @@ class HubAgrService(ShapeshifterAgrService):
 
     @_with_db
     def process_flex_settlement(self, message: FlexSettlement) -> None:
-        # Settlement is checked by hand against the hub's own report (admin, monthly CSV).
+        """Each order's settlement checked against the hub's own (accepted or disputed, kept
+        once per MessageID); an unknown order rejects the message."""
+        operator = operator_by_domain(message.sender_domain)
+        if operator is None:
+            return
+        answer = services.flex_settlement_check(
+            operator=operator,
+            message_id=message.message_id or "",
+            conversation_id=message.conversation_id,
+            period_start=message.period_start.to_date(),
+            period_end=message.period_end.to_date(),
+            currency=message.currency,
+            claims=[claim_of(item) for item in message.flex_order_settlements],
+        )
+        disputed = sum(not v.accepted for v in answer.verdicts)
+        services.operator_message_record(
+            operator=operator,
+            text=f"FlexSettlement {message.message_id}: "
+            + (answer.reason or f"{len(answer.verdicts) - disputed} accepted, {disputed} disputed"),
+        )
         self._client(message.sender_domain).send_flex_settlement_response(
-            FlexSettlementResponse(
-                conversation_id=message.conversation_id,
-                flex_settlement_message_id=message.message_id or "",
-                result=AcceptedRejected.REJECTED,
-                rejection_reason="Invalid Message: settlement is reconciled off-line",
-            )
+            settlement_response(message, answer)
         )
 
     def process_flex_offer_revocation_response(self, message: Any) -> None:

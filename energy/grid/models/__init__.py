@@ -1,9 +1,10 @@
 """Grid operators, aggregator counterparties, and what the hub sent them and agreed with them.
 
 Imported by ``energy.models`` (the app's model module), so the tables belong to ``energy``.
-``flexibility`` holds the UFTP and aggregator trade, ``openadr`` the VTN connection and its
-events; migrations name ``energy.grid.models.validate_public_key``, so it is importable here.
-Powers here are whole watts with the UFTP sign (positive: the hub imports); see
+``flexibility`` holds the UFTP and aggregator trade, ``metering`` the site meter and its
+readings, ``settlement`` the grid operators' FlexSettlements, ``openadr`` the VTN connection
+and its events; migrations name ``energy.grid.models.validate_public_key``, so it is
+importable here. Powers here are whole watts with the UFTP sign (positive: the hub imports); see
 ``energy.grid``.
 """
 
@@ -25,6 +26,7 @@ from energy.grid.models.flexibility import (
     token_digest,
     validate_public_key,
 )
+from energy.grid.models.metering import SiteIspPower, SiteMeter, SiteMeterReading
 from energy.grid.models.openadr import (
     ENV_NAME_RE,
     CapacityEvent,
@@ -32,6 +34,7 @@ from energy.grid.models.openadr import (
     CapacityPayload,
     VtnConnection,
 )
+from energy.grid.models.settlement import DsoOrderSettlement, DsoSettlement, SettlementVerdict
 
 __all__ = [
     "DOMAIN_RE",
@@ -42,6 +45,8 @@ __all__ = [
     "CapacityPayload",
     "ChargerIspPower",
     "DPrognosis",
+    "DsoOrderSettlement",
+    "DsoSettlement",
     "FlexDirection",
     "GridOffer",
     "GridOfferSlot",
@@ -50,6 +55,10 @@ __all__ = [
     "GridOrder",
     "GridOrderSlot",
     "PrognosisStatus",
+    "SettlementVerdict",
+    "SiteIspPower",
+    "SiteMeter",
+    "SiteMeterReading",
     "VtnConnection",
     "token_digest",
     "validate_public_key",
