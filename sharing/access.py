@@ -10,17 +10,21 @@ Two helpers, as healthchecks' ``_get_check_for_user`` / ``_get_rw_check_for_user
 
 A booking the user may not read is a 404 (it does not exist, as far as they can tell); one they
 may read but not change is a 403.
+
+A car's photo (``vehicle_photo_get_for_user``) is read by the households with a booking the car
+is (or was) bound to, and by staff who may view cars, within their hubs. A car photo is not
+personal data, but which cars a hub runs is the hub's business, not every logged-in user's.
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Exists, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from sharing.models import Booking
+from sharing.models import Booking, Hub, VehiclePhoto
 
 
 def bookings_readable(*, user: User) -> QuerySet[Booking]:
@@ -54,3 +58,22 @@ def booking_get_rw_for_user(*, user: User, pk: int) -> Booking:
             _("Only the booking's household can change it here; staff use the admin.")
         )
     return booking
+
+
+def vehicle_photo_get_for_user(*, user: User, vehicle_id: int) -> VehiclePhoto:
+    """The car's photo if ``user`` may see it; 404 otherwise (or when the car has none)."""
+    photos = VehiclePhoto.objects.filter(vehicle_id=vehicle_id)
+    if user.is_staff and user.has_perm("sharing.view_vehicle"):
+        hub_ids = (
+            []
+            if user.is_superuser
+            else list(Hub.objects.filter(managers=user).values_list("pk", flat=True))
+        )
+        staff_photo = (photos.filter(vehicle__hub_id__in=hub_ids) if hub_ids else photos).first()
+        if staff_photo is not None:
+            return staff_photo
+    booked = Booking.objects.of_household(user).filter(vehicle_id=vehicle_id)
+    photo = photos.filter(Exists(booked)).first()
+    if photo is None:
+        raise Http404("No such photo")
+    return photo

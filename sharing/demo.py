@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Household, User
+from sharing.demo_photos import seed_car_photos
 from sharing.models import Bay, Booking, BookingStatus, Hub, Vehicle, VehicleModel
 from sharing.services import (
     BookingUnavailable,
@@ -86,6 +87,7 @@ def seed_sharing_demo(
                     },
                 )
                 number += 1
+        seed_car_photos(hub)
     people = list(residents) if residents is not None else []
     if residents is None:
         people = list(User.objects.filter(household__in=list(households)).order_by("pk"))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from sharing.views import book, bookings, calendar, history, home, trips
+from sharing.views import book, bookings, calendar, cars, history, home, trips
 
 app_name = "sharing"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -18,4 +18,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("bookings/<int:pk>/pick-up/", trips.trip_start, name="trip-start"),
     path("bookings/<int:pk>/return/", trips.trip_end, name="trip-end"),
     path("damage/<int:pk>/photo.jpg", trips.damage_photo, name="damage-photo"),
+    path("cars/<int:pk>/photo.jpg", cars.car_photo, name="car-photo"),
 ]

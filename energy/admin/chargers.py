@@ -124,6 +124,8 @@ class ChargingSessionAdmin(HubScopedAdmin):
         "target_soc_kwh",
         "allow_feed_back",
         "status",
+        "energy_fed_back_kwh",
+        "fed_back_eur",
     ]
     list_filter = ["status", "allow_feed_back", "bay__hub"]
     list_select_related = ["car", "bay"]

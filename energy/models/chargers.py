@@ -153,6 +153,11 @@ class ChargingSession(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     energy_charged_kwh = models.DecimalField(default=ZERO, **KW)
     energy_fed_back_kwh = models.DecimalField(default=ZERO, **KW)
+    # What the owner earned by feeding back, stored when the session ends
+    # (energy.selectors.feed_back); empty while plugged in and for sessions ended before.
+    fed_back_eur = models.DecimalField(
+        _("earned by feeding back (EUR)"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
     # "Charge now": while set, every plan charges the car flat out until its target is
     # reached (energy.departures.boost_departure_slots); cleared then, or when it leaves.
     boost_requested_at = models.DateTimeField(_("charge now asked at"), null=True, blank=True)

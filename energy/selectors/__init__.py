@@ -1,6 +1,7 @@
 """Reads of plans and energy data, for pages, the API and admin, one module per page:
 ``plans`` (a hub's current plan and its series), ``dashboard`` (the hub dashboard's day) and
-``private_cars`` (residents' own cars and their sessions). This package exports them all."""
+``private_cars`` (residents' own cars and their sessions) and ``feed_back`` (what their feeding
+back earned). This package exports them all."""
 
 from __future__ import annotations
 
@@ -12,6 +13,15 @@ from energy.selectors.dashboard import (
     hub_dashboard,
     hubs_visible,
     local_day_bounds,
+)
+from energy.selectors.feed_back import (
+    FedBackSlot,
+    FeedBackEarning,
+    FeedBackEarnings,
+    feed_back_earnings,
+    feed_back_rate,
+    session_fed_back_slots,
+    session_feed_back_earning,
 )
 from energy.selectors.plans import (
     QUARTER_HOURS,
@@ -48,6 +58,9 @@ __all__ = [
     "SLOT",
     "DashboardDay",
     "FedBackHistory",
+    "FedBackSlot",
+    "FeedBackEarning",
+    "FeedBackEarnings",
     "FeedBackEstimate",
     "HubDashboard",
     "HubSeries",
@@ -57,7 +70,9 @@ __all__ = [
     "bays_free_for_private_cars",
     "current_run",
     "fed_back_history",
+    "feed_back_earnings",
     "feed_back_estimate",
+    "feed_back_rate",
     "first_value",
     "hub_dashboard",
     "hubs_visible",
@@ -68,6 +83,8 @@ __all__ = [
     "session_boost",
     "session_charge_estimate_kwh",
     "session_executed_fed_back_kwh",
+    "session_fed_back_slots",
+    "session_feed_back_earning",
     "session_live",
     "session_plan",
 ]

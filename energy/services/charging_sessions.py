@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from energy.models import ZERO, ChargingSession, PrivateCar, SessionStatus
 from energy.rules import raise_errors, session_errors
-from energy.selectors import session_charge_estimate_kwh, session_executed_fed_back_kwh
+from energy.selectors import session_charge_estimate_kwh, session_feed_back_earning
 from energy.services.private_cars import consent_check
 from energy.services.replan import replan_request
 from sharing.models import Bay
@@ -138,7 +138,8 @@ def charging_session_update(
 def charging_session_end(
     *, session: ChargingSession, by: User, now: datetime | None = None
 ) -> ChargingSession:
-    """Unplug: the session ends now; what it fed back is kept (metered, else as planned)."""
+    """Unplug: the session ends now; what it fed back (metered, else as planned) and what that
+    earned the owner (``energy.selectors.feed_back``) are kept with it."""
     now = now or timezone.now()
     with transaction.atomic():
         session = _own_session(session, by)
@@ -147,10 +148,17 @@ def charging_session_end(
         session.status = SessionStatus.ENDED
         session.ended_at = now
         session.boost_requested_at = None  # a boost lasts while the car is plugged in
-        planned = session_executed_fed_back_kwh(session=session)
-        session.energy_fed_back_kwh = max(session.energy_fed_back_kwh, planned)
+        earning = session_feed_back_earning(session=session, until=now)
+        session.energy_fed_back_kwh = max(session.energy_fed_back_kwh, earning.kwh)
+        session.fed_back_eur = earning.eur
         session.save(
-            update_fields=["status", "ended_at", "energy_fed_back_kwh", "boost_requested_at"]
+            update_fields=[
+                "status",
+                "ended_at",
+                "energy_fed_back_kwh",
+                "fed_back_eur",
+                "boost_requested_at",
+            ]
         )
         replan_request(hub_id=session.bay.hub_id, reason=f"car unplugged at {session.bay.label}")
         return session

@@ -1,4 +1,5 @@
-"""My car: the resident's own cars, what they fed back, and registering or editing a car.
+"""My car: the resident's own cars, what they fed back and earned, and registering or editing a
+car.
 
 Another resident's car does not exist, as far as this resident can tell (404).
 """
@@ -38,6 +39,7 @@ def my_car(request: HttpRequest) -> HttpResponse:
         {
             "cars": selectors.private_cars_of(user=user),
             "history": selectors.fed_back_history(user=user),
+            "earnings": selectors.feed_back_earnings(user=user),
             "consent_given": rules.feed_back_consent_given(user=user),
         },
     )

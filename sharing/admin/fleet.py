@@ -2,7 +2,8 @@
 
 A car's state changes through the services of ``sharing.services.maintenance`` (block for
 maintenance, return to service, retire), as changelist actions that re-assign the bookings the
-car held and report what could not be kept. Every change is written to the admin log.
+car held and report what could not be kept. Every change is written to the admin log. A car's
+photo is uploaded on its change page (``sharing.admin.photos``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from sharing.admin.actions import MaintenanceForm, errors_text, intermediate_page, local_text
+from sharing.admin.photos import VehicleAdminForm, photo_preview
 from sharing.admin.scope import HubScopedAdmin, managed_hub_ids
 from sharing.models import (
     Bay,
@@ -95,6 +97,7 @@ class MaintenanceInline(admin.TabularInline[MaintenanceBlock, Vehicle]):
 
 @admin.register(Vehicle)
 class VehicleAdmin(HubScopedAdmin):
+    form = VehicleAdminForm
     list_display = [
         "plate",
         "model",
@@ -108,9 +111,17 @@ class VehicleAdmin(HubScopedAdmin):
     list_filter = [("hub", admin.RelatedOnlyFieldListFilter), "status", "model"]
     list_select_related = ["model", "hub", "home_bay"]
     search_fields = ["plate"]
-    readonly_fields = ["status", "last_known_soc_kwh", "last_known_soc_at"]
+    readonly_fields = ["status", "last_known_soc_kwh", "last_known_soc_at", "current_photo"]
     inlines = [MaintenanceInline]
     actions = ["block_for_maintenance", "return_to_service", "retire"]
+
+    @admin.display(description=_("current photo"))
+    def current_photo(self, obj: Vehicle | None) -> str:
+        return photo_preview(obj)
+
+    def save_model(self, request: HttpRequest, obj: Vehicle, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        form.save_photo(obj)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Vehicle]:
         upcoming = Booking.objects.filter(

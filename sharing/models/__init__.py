@@ -4,9 +4,9 @@ Times are stored in UTC; a hub's ``time_zone`` is used to validate the booking g
 times to residents. Money is ``Decimal`` in euros, energy in kWh, distance in km.
 
 The models live in three modules, all gathered here (``from sharing.models import Booking``) so
-that Django and the migrations find them: :mod:`.hubs` (hubs, bays, vehicle models, cars and their
-maintenance), :mod:`.bookings` (bookings and what hangs on them) and :mod:`.trips` (trips and
-damage reports).
+that Django and the migrations find them: :mod:`.hubs` (hubs, bays, vehicle models, cars, their
+photos and their maintenance), :mod:`.bookings` (bookings and what hangs on them) and
+:mod:`.trips` (trips and damage reports).
 """
 
 from __future__ import annotations
@@ -21,7 +21,15 @@ from sharing.models.bookings import (
     FairUseOverride,
     TsTzRange,
 )
-from sharing.models.hubs import Bay, Hub, MaintenanceBlock, Vehicle, VehicleModel, VehicleStatus
+from sharing.models.hubs import (
+    Bay,
+    Hub,
+    MaintenanceBlock,
+    Vehicle,
+    VehicleModel,
+    VehiclePhoto,
+    VehicleStatus,
+)
 from sharing.models.trips import DamageReport, Trip
 
 __all__ = [
@@ -40,5 +48,6 @@ __all__ = [
     "TsTzRange",
     "Vehicle",
     "VehicleModel",
+    "VehiclePhoto",
     "VehicleStatus",
 ]

@@ -203,6 +203,35 @@ class Vehicle(models.Model):
         return f"{self.plate} ({self.model})"
 
 
+class VehiclePhoto(models.Model):
+    """A car's photo, shown to the residents whose booking it is bound to, so they know which
+    car in the bay is theirs.
+
+    Like a damage report's photo it is kept in the database, re-encoded as JPEG without its
+    metadata (``sharing.photos``). It has a table of its own so the bytes never travel with the
+    car's row: every booking list, the car cache and the feasibility snapshot load cars.
+    """
+
+    vehicle = models.OneToOneField(
+        Vehicle,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="photo",
+        verbose_name=_("car"),
+    )
+    jpeg = models.BinaryField(_("photo (JPEG)"), editable=False)
+    width = models.PositiveIntegerField(_("width (px)"), editable=False)
+    height = models.PositiveIntegerField(_("height (px)"), editable=False)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("car photo")
+        verbose_name_plural = _("car photos")
+
+    def __str__(self) -> str:
+        return f"photo of {self.vehicle_id}"
+
+
 class MaintenanceBlock(models.Model):
     vehicle = models.ForeignKey(
         Vehicle, on_delete=models.CASCADE, related_name="maintenance_blocks"

@@ -1,6 +1,6 @@
 """What the home page and the booking page read: a booking as a card, with what the resident
-should be told about it (the car changed, the person before them is late), and the household's
-upcoming bookings as cards.
+should be told about it (the car changed, the person before them is late, the bound car's
+photo), and the household's upcoming bookings as cards.
 """
 
 from __future__ import annotations
@@ -10,10 +10,27 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from sharing.models import OPEN_STATUSES, Booking, BookingStatus, BookingVehicleChange
+from sharing.models import (
+    HOLDS_CAR_STATUSES,
+    OPEN_STATUSES,
+    Booking,
+    BookingStatus,
+    BookingVehicleChange,
+    VehiclePhoto,
+)
+
+
+@dataclass(frozen=True)
+class CarPhoto:
+    """Where the bound car's photo is and its size (so the page keeps its room while loading)."""
+
+    url: str
+    width: int
+    height: int
 
 
 @dataclass(frozen=True)
@@ -23,6 +40,7 @@ class BookingCard:
     booking: Booking
     car_changed: bool
     previous_late: bool
+    car_photo: CarPhoto | None = None
 
     @property
     def cost(self) -> Decimal:
@@ -64,9 +82,29 @@ def _previous_late(booking: Booking) -> bool:
     )
 
 
+def _car_photo(booking: Booking) -> CarPhoto | None:
+    """The photo of the car bound to the booking, once it is bound and until it is back (the
+    bytes stay in the database: only their version and size are read)."""
+    if booking.vehicle_id is None or booking.status not in HOLDS_CAR_STATUSES:
+        return None
+    row = (
+        VehiclePhoto.objects.filter(vehicle_id=booking.vehicle_id)
+        .values_list("updated_at", "width", "height")
+        .first()
+    )
+    if row is None:
+        return None
+    updated_at, width, height = row
+    url = reverse("sharing:car-photo", args=[booking.vehicle_id])
+    return CarPhoto(url=f"{url}?v={int(updated_at.timestamp())}", width=width, height=height)
+
+
 def card(booking: Booking) -> BookingCard:
     return BookingCard(
-        booking=booking, car_changed=_car_changed(booking), previous_late=_previous_late(booking)
+        booking=booking,
+        car_changed=_car_changed(booking),
+        previous_late=_previous_late(booking),
+        car_photo=_car_photo(booking),
     )
 
 

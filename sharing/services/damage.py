@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from accounts.models import User
 from sharing.models import Booking, BookingStatus, DamageReport
+from sharing.photos import MAX_PHOTO_BYTES, photo_clean
 
-MAX_PHOTO_BYTES = 8 * 1024 * 1024
+__all__ = ["MAX_PHOTO_BYTES", "MAX_SIDE", "REPORTABLE", "clean_photo", "damage_report_create"]
+
 MAX_SIDE = 1600  # px: enough to see a scratch, small enough for the database
 REPORTABLE = (BookingStatus.BOUND, BookingStatus.ACTIVE, BookingStatus.COMPLETED)
 
@@ -24,23 +24,7 @@ def clean_photo(data: bytes) -> bytes:
 
     Raises ``ValidationError`` (for the ``photo`` field) for anything that is not an image.
     """
-    if len(data) > MAX_PHOTO_BYTES:
-        raise ValidationError({"photo": [_("The photo is too large (at most 8 MB).")]})
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            if image.width * image.height > 50_000_000:
-                raise ValidationError({"photo": [_("The photo is too large (at most 8 MB).")]})
-            upright = ImageOps.exif_transpose(image).convert("RGB")
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
-        raise ValidationError(
-            {"photo": [_("That file is not a photo we can read (JPEG, PNG or WebP).")]}
-        ) from None
-    upright.thumbnail((MAX_SIDE, MAX_SIDE))
-    out = io.BytesIO()
-    upright.save(out, format="JPEG", quality=82, optimize=True)  # no exif= : metadata dropped
-    return out.getvalue()
+    return photo_clean(data, max_side=MAX_SIDE).jpeg
 
 
 def damage_report_create(

@@ -1,5 +1,5 @@
 """At 390 x 844 in English and Dutch: the monthly statement, the calendar block on the home page
-and the bound car's card. Visible, no horizontal scroll, no console errors."""
+and the bound car's card with its photo. Visible, no horizontal scroll, no console errors."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from sharing.demo_photos import car_drawing
 from sharing.models import BookingStatus, Trip
+from sharing.services.vehicle_photos import vehicle_photo_set
 from tests.browser.conftest import no_horizontal_scroll, open_menu
 from tests.factories import BayFactory, BookingFactory, HubFactory, VehicleFactory
 
@@ -31,6 +33,7 @@ def household_trips(resident: Any) -> Any:
     car = VehicleFactory.create(
         hub=hub, plate="WS-07-EV", home_bay=BayFactory(hub=hub, label="B07")
     )
+    vehicle_photo_set(vehicle=car, photo=car_drawing(car.model))
     now = timezone.now().replace(second=0, microsecond=0)
     past = BookingFactory.create(
         resident=resident, hub=hub, vehicle=car, start=now - timedelta(hours=30),
@@ -68,6 +71,12 @@ def test_statement_calendar_and_car_on_a_phone(
     where = page.locator("#car-where")
     assert where.is_visible() and "WS-07-EV" in where.inner_text()
     assert page.locator("#map-link").is_visible()
+    photo = where.locator("img.car-photo")
+    assert photo.is_visible() and "WS-07-EV" in (photo.get_attribute("alt") or "")
+    # Loaded (not a broken image) and no wider than the phone's screen.
+    assert photo.evaluate("img => img.complete && img.naturalWidth > 0")
+    box = photo.bounding_box()
+    assert box is not None and box["width"] <= 390
     assert no_horizontal_scroll(page)
     screenshot(f"booking-car-where-{lang}")
     month = timezone.localtime(household_trips.start - timedelta(hours=32))

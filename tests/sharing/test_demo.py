@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from sharing.demo import seed_sharing_demo
-from sharing.models import Booking, Vehicle
+from sharing.models import Booking, Vehicle, VehiclePhoto
 from tests.factories import UserFactory
 from tests.sharing.conftest import NOW
 
@@ -19,3 +19,6 @@ def test_seed_is_idempotent(frozen):
     assert first["vehicles"] == 20 and first["bays"] == 30 and count > 0
     assert second["bookings_created"] == 0 and Booking.objects.count() == count
     assert Vehicle.objects.count() == 20
+    # Every demo car has its model's drawing: three models, three different photos.
+    assert VehiclePhoto.objects.count() == 20
+    assert len({bytes(p.jpeg) for p in VehiclePhoto.objects.all()}) == 3
