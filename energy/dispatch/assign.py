@@ -75,6 +75,16 @@ def assign(
     v2g_value = V2G_WEIGHT * spread * h * arr.dmax
     price_cum = np.concatenate([[0.0], np.cumsum(arr.imp)])
 
+    # the previous plan's car of each free booking (a warm re-plan), as arrays
+    kept = [
+        (idx[car], b.start_slot, b.end_slot, b.id)
+        for b in scn.bookings
+        if b.vehicle is None and (car := (prefer or {}).get(b.id)) is not None and car in idx
+    ]
+    res_car = np.array([k[0] for k in kept], dtype=np.int64)
+    res_a = np.array([k[1] for k in kept], dtype=np.int64)
+    res_z = np.array([k[2] for k in kept], dtype=np.int64)
+    res_id = np.array([k[3] for k in kept], dtype=object)
     order = sorted(scn.bookings, key=lambda b: (b.start_slot, b.vehicle is None, b.end_slot))
     result: dict[str, str | None] = {}
     for b in order:
@@ -114,6 +124,16 @@ def assign(
             )
             ranked = list(cand[np.argsort(cost[cand], kind="stable")])
         wanted = (prefer or {}).get(b.id)
+        if len(res_car):
+            # a warm re-plan: a car another booking keeps from the previous plan, overlapping
+            # this one, is the last resort (else a new booking displaces a chain of old ones)
+            turn = scn.min_turnaround_slots
+            hit = (res_a < e + turn) & (s < res_z + turn) & (res_id != b.id)
+            taken = set(res_car[hit].tolist())
+            if taken:
+                ranked = [r for r in ranked if int(r) not in taken] + [
+                    r for r in ranked if int(r) in taken
+                ]
         if wanted is not None and wanted in idx:
             first = [r for r in ranked if int(r) == idx[wanted]]
             ranked = first + [r for r in ranked if int(r) != idx[wanted]]

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from energy.grid.services import ReadingError, site_readings_parse, site_readings_record
 from sharing.models import Hub
@@ -35,10 +36,17 @@ class Command(BaseCommand):
             readings = site_readings_parse(text)
         except ReadingError as exc:
             raise CommandError(f"{path}: {exc}; nothing was imported", returncode=2) from None
-        hub = Hub.objects.filter(slug=options["hub"]).first()
-        if hub is None:
-            raise CommandError(f"no hub {options['hub']!r}; nothing was imported", returncode=2)
-        outcome = site_readings_record(hub=hub, readings=readings)
+        try:
+            hub = Hub.objects.filter(slug=options["hub"]).first()
+            if hub is None:
+                raise CommandError(f"no hub {options['hub']!r}; nothing was imported", returncode=2)
+            outcome = site_readings_record(hub=hub, readings=readings)
+        except DatabaseError as exc:  # e.g. a database without its tables: one line, exit 2
+            first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
+            raise CommandError(
+                f"database: {first} (has `manage.py migrate` run?); nothing was imported",
+                returncode=2,
+            ) from None
         assert outcome.first is not None and outcome.last is not None
         self.stdout.write(
             f"Imported {outcome.recorded} readings for {hub.slug} "
