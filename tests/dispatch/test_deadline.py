@@ -296,3 +296,41 @@ def test_the_baselines_and_the_safe_plan_keep_a_minimum_import(kind: str) -> Non
     assert _net(scn, plan)[60] >= 60.0 - 1e-6
     safe = solver_module.safe_plan(scn, Arrays.of(scn), {})
     assert float(np.sum(safe[1][:, 60])) + 40.0 >= 60.0 - 1e-6
+
+
+def test_a_running_highs_solve_stops_when_interrupted(monkeypatch) -> None:
+    """The deadline's hard stop reaches HiGHS itself: a solve interrupted from another thread
+    returns cancelled at once, long before its own time limit (OR-Tools' interrupt_solve did
+    not stop HiGHS, so a stopped stage kept a core busy until its LP was done)."""
+    import threading
+
+    from energy.dispatch.core import Arrays
+    from energy.dispatch.lp import build_and_solve
+    from energy.dispatch.lp import builder as lp_builder
+
+    n = 96
+    vehicles = [
+        vehicle(f"car-{i}", initial_soc_kwh=20.0 + i % 30, max_discharge_kw=11.0) for i in range(60)
+    ]
+    bookings = [booking(f"b{j}", 8 + j % 60, 20 + j % 60, 80.0) for j in range(40)]
+    doc = scenario(n=n, vehicles=vehicles, bookings=bookings)
+    doc["flexibility"] = {"up_eur_per_kw": [0.01] * n, "down_eur_per_kw": [0.008] * n}
+    scn = parse_scenario(doc)
+    arr = Arrays.of(scn)
+    # the interior point without presolve, one iteration at a time (each ends in a callback
+    # that can stop it): far longer than the moment the test stops it
+    monkeypatch.setenv("DISPATCH_SOLVER_PARAMS", "solver=ipm;presolve=off")
+    out: list[Any] = []
+    worker = threading.Thread(
+        target=lambda: out.append(build_and_solve(scn, arr, "relaxed", time_limit=600)),
+        daemon=True,
+    )
+    began = time.perf_counter()
+    worker.start()
+    while not lp_builder.interrupt(worker.ident):  # until the solve runs, then stop it
+        assert worker.is_alive(), "the LP was solved before it could be stopped"
+        time.sleep(0.005)
+    worker.join(timeout=300)
+    assert not worker.is_alive(), "the interrupted solve did not return"
+    assert out[0].status == "CANCELLED_BY_USER" and out[0].objective is None
+    assert time.perf_counter() - began < 300  # far below the solve's own 600 s
