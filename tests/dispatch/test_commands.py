@@ -188,3 +188,46 @@ def test_real_check_plan_process_exit_codes(tmp_path: Path) -> None:
     missing = run(str(scn), str(tmp_path / "nope.json"))
     assert missing.returncode == 2
     assert len(missing.stderr.strip().splitlines()) == 1 and "Traceback" not in missing.stderr
+
+
+def test_likely_departures_file_is_checked_and_used(tmp_path: Path) -> None:
+    """`--likely-departures`: a private car of the scenario and a slot each, else exit 2 with
+    one line; a likely departure given moves the car's charging earlier."""
+    from energy.dispatch.cli import UsageError, plan_file
+    from tests.dispatch.factories import private
+
+    n = 96
+    doc = scenario(
+        n=n,
+        vehicles=[
+            vehicle("a"),
+            private("own", departure_slot=80, departure_soc_kwh=40.0, initial_soc_kwh=10.0),
+        ],
+        bookings=[],
+    )
+    doc["prices"] = {
+        "import_eur_per_kwh": [0.30] * 40 + [0.05] * (n - 40),
+        "export_eur_per_kwh": [0.0] * n,
+    }
+    scn = _write(tmp_path, doc)
+    out = tmp_path / "plan.json"
+    for bad, says in (
+        ({"a": 10}, "not a private vehicle"),
+        ({"own": -1}, "integer >= 0"),
+        ({"own": "x"}, "integer >= 0"),
+        ([1], "expected an object"),
+    ):
+        side = tmp_path / "likely.json"
+        side.write_text(json.dumps(bad))
+        with pytest.raises(UsageError) as exc:
+            plan_file(scenario=scn, out=out, time_limit=20, likely_departures=side)
+        assert says in str(exc.value) and "\n" not in str(exc.value)
+        assert not out.exists()
+    side = tmp_path / "likely.json"
+    side.write_text(json.dumps({"own": 12}))
+    plan_file(scenario=scn, out=out, time_limit=20, likely_departures=side)
+    early = json.loads(out.read_text())["power_kw"]["own"]
+    plan_file(scenario=scn, out=out, time_limit=20, likely_stay_share=1.0)
+    declared_only = json.loads(out.read_text())["power_kw"]["own"]
+    # told it leaves by slot 12, the car charges before the cheap slots; told nothing, it waits
+    assert sum(early[:12]) > sum(declared_only[:12]) + 1.0

@@ -33,9 +33,11 @@ def small() -> Replay:
 
 @pytest.fixture(scope="module")
 def results(small: Replay) -> dict[str, Result]:
+    # the hub's history as ours-history learns it: a few stays, half of them left early
+    history = [1.0, 0.6, 1.0, 0.7] * 6
     return {
-        name: run_algorithm(small, name, LIMIT_KW, project_root=ROOT)
-        for name in ("edf", "llf", "ours")
+        name: run_algorithm(small, name, LIMIT_KW, project_root=ROOT, history=history)
+        for name in ("edf", "llf", "ours", "ours-history")
     }
 
 
@@ -98,10 +100,12 @@ def test_no_algorithm_breaks_the_limit_or_delivers_more_than_requested(
 def test_our_planner_was_called_and_every_plan_was_valid(
     results: dict[str, Result],
 ) -> None:
-    stats = results["ours"].planner
-    assert stats is not None
-    assert stats.walls, "plan_scenario was never called"
-    assert stats.invalid_plans == 0, stats.first_violation
+    for name in ("ours", "ours-history"):
+        stats = results[name].planner
+        assert stats is not None
+        assert stats.walls, f"plan_scenario was never called ({name})"
+        assert stats.invalid_plans == 0, stats.first_violation
+        assert stats.retries == 0, stats.retry_reasons  # --likely-departures was accepted
 
 
 def test_the_command_refuses_without_the_shared_data(
