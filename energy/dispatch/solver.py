@@ -255,7 +255,8 @@ def _stages_inner(run: _Run) -> None:
     lp_seconds = time.perf_counter() - began
     # ... when it can finish: it took 7-40x the LP without flexibility (d2, c, af); where it
     # cannot, it would only slow the search down (two cores)
-    if staged and run.left() > max(1.0, FLEX_LP_FACTOR * lp_seconds) and (focus is None or focus):
+    # (not in a warm re-plan: its search moves a few bookings and is over before the LP is)
+    if staged and focus is None and run.left() > max(1.0, FLEX_LP_FACTOR * lp_seconds):
         early_flex = threading.Thread(
             target=_flex_lp_stage,
             args=(run, plan, early_assignment, "lp with flexibility (alongside)"),
