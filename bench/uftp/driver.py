@@ -147,7 +147,7 @@ def first_plans(hubs: list[BenchHub]) -> float:
         plan_hub.apply_async((hub.id, "schedule"), expires=FIRST_PLANS_SECONDS)
     ids = [h.id for h in hubs]
     runs = DispatchRun.objects.filter(hub_id__in=ids, finished_at__isnull=False)
-    while runs.values("hub_id").distinct().count() < len(ids):
+    while runs.order_by().values("hub_id").distinct().count() < len(ids):
         if time.monotonic() - began > FIRST_PLANS_SECONDS:
             raise CommandError("the first plans were not all made in 15 minutes", returncode=1)
         time.sleep(0.5)

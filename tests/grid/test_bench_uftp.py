@@ -28,9 +28,9 @@ def test_bench_uftp_answers_every_request_and_applies_each_order_once(tmp_path):
         "--workers=1",
         "--hours=0.5",  # two rounds
         "--speed=900",  # one a second
-        "--window=40",  # most of the horizon: wherever the plans hold flexibility
-        "--lead=2",
-        "--slots=48",
+        "--window=60",  # nearly all the horizon: wherever the plans hold flexibility
+        "--lead=1",
+        "--slots=64",
         "--time-limit=5",
         "--duplicate-every=1",  # every order twice
         "--settle=120",
