@@ -17,8 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import exceptions, serializers, status
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,36 +25,20 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from energy.grid import selectors, services
-from energy.grid.models import Aggregator, GridOrder, token_digest
+from energy.grid.models import Aggregator, GridOrder
 from energy.grid.services import OrderedIsp, Rejected, RequestedIsp
 from energy.grid.settlement import order_delivery
+from energy.grid.tokens import CounterpartyTokenAuthentication
 from energy.models import Site
 from sharing.models import Hub
 
-KEYWORD = "Token"
 MAX_W = 10**9  # a gigawatt: far beyond any hub
 
 
-class AggregatorTokenAuthentication(BaseAuthentication):
+class AggregatorTokenAuthentication(CounterpartyTokenAuthentication):
     """``Authorization: Token <key>`` for an aggregator; a resident's token is not one."""
 
-    def authenticate(self, request: Request) -> tuple[Aggregator, None] | None:
-        parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() != KEYWORD.lower().encode():
-            return None
-        if len(parts) != 2:
-            raise exceptions.AuthenticationFailed("Invalid token header.")
-        try:
-            token = parts[1].decode()
-        except UnicodeError:
-            raise exceptions.AuthenticationFailed("Invalid token.") from None
-        aggregator = Aggregator.objects.filter(token_digest=token_digest(token)).first()
-        if aggregator is None or not aggregator.token_digest or not aggregator.active:
-            raise exceptions.AuthenticationFailed("Invalid token.")
-        return aggregator, None
-
-    def authenticate_header(self, request: Request) -> str:
-        return KEYWORD
+    model = Aggregator
 
 
 class AggregatorTokenScheme(OpenApiAuthenticationExtension):

@@ -18,7 +18,6 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,35 +25,17 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from energy.grid import services
-from energy.grid.models import SiteMeter, token_digest
+from energy.grid.models import SiteMeter
 from energy.grid.services import SiteReading
 from energy.grid.services.site_meter import MAX_NET_KW, MAX_READINGS
+from energy.grid.tokens import CounterpartyTokenAuthentication
 
-KEYWORD = "Token"
 
-
-class SiteMeterTokenAuthentication(BaseAuthentication):
+class SiteMeterTokenAuthentication(CounterpartyTokenAuthentication):
     """``Authorization: Token <key>`` for a site meter; no other token is one."""
 
-    def authenticate(self, request: Request) -> tuple[SiteMeter, None] | None:
-        parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() != KEYWORD.lower().encode():
-            return None
-        if len(parts) != 2:
-            raise exceptions.AuthenticationFailed("Invalid token header.")
-        try:
-            token = parts[1].decode()
-        except UnicodeError:
-            raise exceptions.AuthenticationFailed("Invalid token.") from None
-        meter = (
-            SiteMeter.objects.select_related("hub").filter(token_digest=token_digest(token)).first()
-        )
-        if meter is None or not meter.token_digest or not meter.active:
-            raise exceptions.AuthenticationFailed("Invalid token.")
-        return meter, None
-
-    def authenticate_header(self, request: Request) -> str:
-        return KEYWORD
+    model = SiteMeter
+    select_related = ("hub",)
 
 
 class SiteMeterTokenScheme(OpenApiAuthenticationExtension):

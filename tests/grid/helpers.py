@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.utils import timezone
 
 from energy.grid.selectors import day_isp_starts
@@ -40,3 +41,11 @@ def planned_tomorrow(
         for s in starts
     )
     return hub
+
+
+def database_url() -> str:
+    """The test database as a URL, for a process of its own (``manage.py ...``)."""
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    host = db["HOST"] or "127.0.0.1"
+    return f"postgres://{db['USER']}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"

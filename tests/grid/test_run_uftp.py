@@ -30,14 +30,9 @@ from energy.grid.keys import identity, keypair_generate
 from energy.grid.uftp import PATH
 from energy.models import GridOperator
 from tests.grid.conftest import AGR_DOMAIN, DSO_DOMAIN, RecordingDso, free_port
+from tests.grid.helpers import database_url
 
 MANAGE = str(Path(settings.BASE_DIR) / "manage.py")
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _wait_for(port: int, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
@@ -77,7 +72,7 @@ def test_run_uftp_serves_signed_messages_from_the_configured_operator():
     )
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "UFTP_SIGNING_KEY": agr_private,
         "UFTP_SENDER_DOMAIN": AGR_DOMAIN,
     }

@@ -39,7 +39,7 @@ from energy.models import (
     SiteMeterReading,
 )
 from tests.energy.conftest import make_hub
-from tests.grid.helpers import planned_tomorrow, tomorrow
+from tests.grid.helpers import database_url, planned_tomorrow, tomorrow
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -162,13 +162,8 @@ def _manage(*args: str) -> subprocess.CompletedProcess[str]:
     """The command in a process of its own, on the test database where it is a server's (a
     fresh machine's default database has no tables)."""
     env = dict(os.environ)
-    db = connection.settings_dict
     if connection.vendor == "postgresql":
-        password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-        host = db["HOST"] or "127.0.0.1"
-        env["DATABASE_URL"] = (
-            f"postgres://{db['USER']}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
-        )
+        env["DATABASE_URL"] = database_url()
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
