@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from energy.dispatch import check_plan, parse_scenario, solve
 from energy.dispatch.core import Arrays
 from energy.dispatch.lp import build_and_solve
-from tests.dispatch.factories import booking, private, vehicle
+from tests.dispatch.factories import booking, private, scenario, vehicle
 
 
 @st.composite
@@ -99,3 +99,64 @@ def test_dispatcher_against_exact_milp(doc: dict[str, Any]) -> None:
         assert bound <= milp.objective + 1e-4  # the stated bound is a true bound
         stated = plan.summary["gap"] * max(1.0, abs(score))
         assert score - milp.objective <= stated + 1e-4  # never worse than the stated gap
+
+
+@st.composite
+def one_model(draw: Any) -> dict[str, Any]:
+    """Tiny days whose shared cars are one model with different initial charges."""
+    doc = draw(tiny())
+    n = doc["slots"]
+    doc["vehicles"] = [
+        vehicle(
+            f"s{i}",
+            battery_kwh=40.0,
+            min_soc_kwh=2.0,
+            initial_soc_kwh=draw(st.floats(2.0, 40.0)),
+            max_charge_kw=11.0,
+            max_discharge_kw=draw(st.sampled_from([0.0, 11.0])) if i == 0 else 11.0,
+        )
+        for i in range(draw(st.integers(2, 4)))
+    ]
+    doc["bookings"] = doc["bookings"] or [booking("b0", 2, n, 120.0)]
+    return doc
+
+
+@settings(
+    max_examples=20, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(one_model())
+def test_pooled_relaxation_is_a_lower_bound_of_the_relaxation_and_the_optimum(
+    doc: dict[str, Any],
+) -> None:
+    """The benchmark's pooled relaxation (cars differing only in initial charge in one class)
+    never exceeds the per-car relaxation, which never exceeds the exact optimum."""
+    try:
+        scn = parse_scenario(doc)
+    except ValueError:
+        return
+    arr = Arrays.of(scn)
+    pooled = build_and_solve(scn, arr, "relaxed", time_limit=30.0, pool_initial=1)
+    per_car = build_and_solve(scn, arr, "relaxed", time_limit=30.0, aggregate=False)
+    milp = build_and_solve(scn, arr, "integer", time_limit=30.0, aggregate=False)
+    assert pooled.status == per_car.status == milp.status == "OPTIMAL"
+    assert pooled.objective is not None and per_car.objective is not None
+    assert milp.objective is not None
+    assert pooled.objective <= per_car.objective + 1e-6
+    assert per_car.objective <= milp.objective + 1e-4
+
+
+def test_pooling_merges_cars_that_differ_only_in_initial_charge() -> None:
+    from energy.dispatch.lp.layout import vehicle_classes
+
+    doc = scenario(
+        vehicles=[
+            vehicle("a", battery_kwh=40.0, initial_soc_kwh=10.0),
+            vehicle("b", battery_kwh=40.0, initial_soc_kwh=30.0),
+            vehicle("c", battery_kwh=60.0, initial_soc_kwh=30.0),
+        ],
+    )
+    scn = parse_scenario(doc)
+    per_class = vehicle_classes(scn, False, aggregate=True, only=None)
+    pooled = vehicle_classes(scn, False, aggregate=True, only=None, pool_initial=1)
+    assert len(per_class) == 3
+    assert sorted(len(c.members) for c in pooled) == [1, 2]

@@ -37,6 +37,7 @@ def build_and_solve(
     flex_coupled: NDArray[np.bool_] | None = None,
     only: list[int] | None = None,
     export: bool = False,
+    pool_initial: int = 0,
 ) -> LPResult:
     """Build the LP/MILP of `mode` and solve it; see the package docstring for the modes.
 
@@ -45,10 +46,20 @@ def build_and_solve(
     `only` (fixed mode): a sub-LP over these vehicles alone, without the unserved penalty.
     `export` (fixed mode, one vehicle in `only`, no trips): return the assembled model and its
     index grids in `exported` instead of solving (`CarLP` keeps it warm in HiGHS).
+    `pool_initial` (relaxed mode): pool shared cars that differ only in initial charge into at
+    most that many classes per model (`layout.vehicle_classes`): a smaller, weaker relaxation.
     """
     t0 = time.perf_counter()
     n = arr.n
-    lay = layout(scn, arr, mode, assignment=assignment, aggregate=aggregate, only=only)
+    lay = layout(
+        scn,
+        arr,
+        mode,
+        assignment=assignment,
+        aggregate=aggregate,
+        only=only,
+        pool_initial=pool_initial if mode == "relaxed" else 0,
+    )
     fixed = lay.fixed
     B = Builder()
 

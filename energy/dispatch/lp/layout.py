@@ -90,12 +90,25 @@ class Layout:
 
 
 def vehicle_classes(
-    scn: Scenario, fixed: bool, *, aggregate: bool, only: list[int] | None
+    scn: Scenario,
+    fixed: bool,
+    *,
+    aggregate: bool,
+    only: list[int] | None,
+    pool_initial: int = 0,
 ) -> list[VehicleClass]:
     """One class per vehicle, except in the relaxation (`aggregate`): identical shared cars
     without bound bookings form one class of k cars with k-fold limits (a sum of valid per-car
     inequalities, hence still a relaxation). `only` (fixed mode): a sub-LP over these vehicles
-    alone (the local search in `improve.py`, with grid prices)."""
+    alone (the local search in `improve.py`, with grid prices).
+
+    `pool_initial` (relaxation, > 0): shared cars that differ only in their initial charge are
+    pooled too, into at most that many classes per model (by rank of initial charge), each
+    starting with its members' summed charge. Nothing else in the relaxation depends on a car's
+    initial charge (its margin is zero, its pairs and floors come from the model), so every
+    row of a pooled class is still the sum of its members' rows: a relaxation, and one whose
+    size no longer grows with a fleet whose initial charges all differ (weaker than one class
+    per charge: a pooled class may lend one member's energy to another)."""
     vs = scn.vehicles
     if fixed and only is not None:
         return [VehicleClass([i], vs[i]) for i in only]
@@ -103,9 +116,19 @@ def vehicle_classes(
         return [VehicleClass([i], v) for i, v in enumerate(vs)]
     bound_vehicles = {b.vehicle for b in scn.bookings if b.vehicle is not None}
     groups: dict[tuple[object, ...], list[int]] = {}
+    pooled: dict[tuple[object, ...], list[int]] = {}
     for i, v in enumerate(vs):
-        key = (vehicle_key(v), v.id) if v.is_private or v.id in bound_vehicles else vehicle_key(v)
-        groups.setdefault(key, []).append(i)
+        if v.is_private or v.id in bound_vehicles:
+            groups.setdefault((vehicle_key(v), v.id), []).append(i)
+        elif pool_initial > 0:
+            key = vehicle_key(v)
+            pooled.setdefault(key[:2] + key[3:], []).append(i)
+        else:
+            groups.setdefault(vehicle_key(v), []).append(i)
+    for members in pooled.values():
+        ranked = sorted(members, key=lambda i: (vs[i].initial_soc_kwh, i))
+        for part in np.array_split(np.array(ranked), min(pool_initial, len(ranked))):
+            groups.setdefault(("pool", int(part[0])), []).extend(int(i) for i in part)
     return [VehicleClass(m, vs[m[0]]) for m in groups.values()]
 
 
@@ -169,11 +192,12 @@ def layout(
     assignment: dict[str, str | None] | None,
     aggregate: bool,
     only: list[int] | None,
+    pool_initial: int = 0,
 ) -> Layout:
     """The classes, trips, pairs and windows of the LP of `mode` (see `Layout`)."""
     n = arr.n
     fixed = mode == "fixed"
-    classes = vehicle_classes(scn, fixed, aggregate=aggregate, only=only)
+    classes = vehicle_classes(scn, fixed, aggregate=aggregate, only=only, pool_initial=pool_initial)
     k = np.array([cl.k for cl in classes])
     rep = [cl.rep for cl in classes]
     ci = np.array([cl.members[0] for cl in classes])
@@ -213,7 +237,7 @@ def layout(
         eta_d=arr.eta_d[ci],
         battery=arr.battery[ci] * k,
         min_soc=arr.min_soc[ci] * k,
-        initial=arr.initial[ci] * k,
+        initial=np.array([float(arr.initial[cl.members].sum()) for cl in classes]),
         avail=avail,
         trips=trips,
         free=free,
