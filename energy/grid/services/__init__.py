@@ -29,6 +29,7 @@ from energy.grid.services.prognosis import (
     prognosis_response_record,
     prognosis_sent,
 )
+from energy.grid.services.retention import site_meter_readings_prune
 from energy.grid.services.site_meter import (
     ReadingError,
     ReadingsOutcome,
@@ -62,6 +63,7 @@ __all__ = [
     "prognoses_prepare",
     "prognosis_response_record",
     "prognosis_sent",
+    "site_meter_readings_prune",
     "site_meter_token_issue",
     "site_reading_check",
     "site_readings_parse",
