@@ -24,7 +24,6 @@ from energy.grid.models import (
     Aggregator,
     CapacityEvent,
     DPrognosis,
-    DsoOrderSettlement,
     GridOffer,
     GridOfferSlot,
     GridOperator,
@@ -36,6 +35,7 @@ from energy.grid.models import (
 from energy.grid.openadr import capacity_event_outcome
 from energy.grid.services import aggregator_token_issue, site_meter_token_issue
 from energy.grid.settlement import order_delivery, settlement_csv_rows
+from energy.grid.settlement_admin import DsoOrderSettlementInline, OrderDisputeFilter, dispute_flag
 from sharing.admin.reports import month_csv_view
 from sharing.admin.scope import HubScopedAdmin, scope
 from sharing.models import Hub
@@ -142,36 +142,6 @@ class GridOrderSlotInline(ReadOnly, admin.TabularInline[GridOrderSlot, GridOrder
     exclude = ["hub"]
 
 
-class DsoOrderSettlementInline(ReadOnly, admin.TabularInline[DsoOrderSettlement, GridOrder]):
-    """The grid operator's FlexSettlement of the order, beside the hub's own figures."""
-
-    model = DsoOrderSettlement
-    extra = 0
-    can_delete = False
-    verbose_name = _("settlement by the grid operator")
-    verbose_name_plural = _("settlements by the grid operator")
-    fields = readonly_fields = (
-        "received",
-        "price_eur",
-        "penalty_eur",
-        "net_eur",
-        "hub_income_eur",
-        "verdict",
-        "dispute_reason",
-        "isp_table",
-    )
-
-    @admin.display(description=_("received"))
-    def received(self, obj: DsoOrderSettlement) -> str:
-        return f"{obj.settlement.received_at:%Y-%m-%d %H:%M} ({obj.settlement.message_id})"
-
-    @admin.display(description=_("per ISP (W): operator's deficiency / the hub's"))
-    def isp_table(self, obj: DsoOrderSettlement) -> str:
-        return "; ".join(
-            f"ISP {i['isp']}: {i['dso_deficiency_w']} / {i['hub_deficiency_w']}" for i in obj.isps
-        )
-
-
 @admin.register(GridOrder)
 class GridOrderAdmin(ReadOnly, HubScopedAdmin):
     list_display = [
@@ -182,9 +152,10 @@ class GridOrderAdmin(ReadOnly, HubScopedAdmin):
         "price_eur",
         "delivered",
         "income",
+        "settled_by_operator",
         "accepted_at",
     ]
-    list_filter = ["source"]
+    list_filter = [OrderDisputeFilter, "source"]
     list_select_related = ["offer__hub"]
     date_hierarchy = "accepted_at"
     inlines = [GridOrderSlotInline, DsoOrderSettlementInline]
@@ -228,6 +199,13 @@ class GridOrderAdmin(ReadOnly, HubScopedAdmin):
             prefix="flex-settlement",
             rows=lambda first: settlement_csv_rows(scope(Hub.objects.all(), request), first),
         )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).prefetch_related("dso_settlements")
+
+    @admin.display(description=_("operator's settlement"))
+    def settled_by_operator(self, obj: GridOrder) -> str:
+        return dispute_flag(obj)
 
     @admin.display(description=_("delivered"))
     def delivered(self, obj: GridOrder) -> str:

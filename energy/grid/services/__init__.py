@@ -14,6 +14,7 @@ from energy.grid.services.counterparties import (
     hub_of_congestion_point,
     operator_message_record,
 )
+from energy.grid.services.disputes import dso_dispute_resolve, dso_disputes_alert
 from energy.grid.services.dso_settlement import (
     OrderClaim,
     SettledIsp,
@@ -54,6 +55,8 @@ __all__ = [
     "SiteReading",
     "aggregator_token_issue",
     "charger_power_record",
+    "dso_dispute_resolve",
+    "dso_disputes_alert",
     "flex_offers_make",
     "flex_order_accept",
     "flex_settlement_check",
