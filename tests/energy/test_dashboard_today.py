@@ -223,7 +223,7 @@ def test_import_carbon_reads_both_shared_files_in_place(db):
 
 
 def test_when_the_hub_helped_the_grid_is_measured_like_the_settlement(
-    client, resident, energy_hub, day_of_plans
+    client, resident, energy_hub, car, day_of_plans
 ):
     """06:00-07:00: 8 kW less import ordered; the site meter measured 06:00 (all of it), the
     chargers 06:15 (2 kW of it), nothing measured 06:30 and 06:45."""
@@ -248,9 +248,7 @@ def test_when_the_hub_helped_the_grid_is_measured_like_the_settlement(
             order=order, hub=energy_hub, isp=25 + k, start=start, power_w=-8000, baseline_w=20000
         )
     SiteIspPower.objects.create(hub=energy_hub, start=starts[0], power_sum_kw=24.0, samples=2)
-    charger = Charger.objects.create(
-        bay=BayFactory(hub=energy_hub), ocpp_id="CP-9", ac_charge_kw=11
-    )
+    charger = Charger.objects.create(bay=car.home_bay, ocpp_id="CP-9", ac_charge_kw=11)
     ChargerIspPower.objects.create(
         charger=charger, hub=energy_hub, start=starts[1], power_sum_kw=-2.0, samples=1
     )
