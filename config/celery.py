@@ -79,4 +79,8 @@ app.conf.beat_schedule = {
     "purge-old-runs": _periodic(
         "energy.tasks.purge_old_runs", crontab(hour=3, minute=17), expires=6 * 3600
     ),
+    # SITE_METER_RETENTION_DAYS (400); a month still being settled keeps its readings.
+    "purge-site-meter-readings": _periodic(
+        "energy.grid.tasks.purge_site_meter_readings", crontab(hour=3, minute=47), expires=6 * 3600
+    ),
 }

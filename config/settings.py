@@ -305,6 +305,9 @@ OPENADR_POLL_SECONDS = env_int("OPENADR_POLL_SECONDS", 60, minimum=10)
 # How far a grid operator's power deficiency per ISP may differ from the hub's own measurement
 # before its FlexSettlement of the order is disputed (energy.grid.services.dso_settlement).
 UFTP_SETTLEMENT_TOLERANCE_W = env_int("UFTP_SETTLEMENT_TOLERANCE_W", 100, minimum=0)
+# The site meter's raw readings older than this are pruned nightly, except those of a month
+# whose settlement a grid operator has not accepted yet (energy.grid.services.retention).
+SITE_METER_RETENTION_DAYS = env_int("SITE_METER_RETENTION_DAYS", 400, minimum=1)
 PRICE_INBOX_DIR = env_str("PRICE_INBOX_DIR", "")
 # Without a broker, re-plans run on a timer thread ("thread") or inside the caller ("sync").
 DISPATCH_INPROCESS = env_str("DISPATCH_INPROCESS", "thread")

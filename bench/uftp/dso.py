@@ -3,19 +3,27 @@ what the hub sends: D-Prognoses, FlexRequestResponses, FlexOffers, FlexOrderResp
 DSO->AGR client (FlexRequests, FlexOffer responses, FlexOrders), signing with a key of its own.
 
 Every message received is put on ``inbox`` with the monotonic time it arrived at, so the driver
-can time FlexRequest -> FlexOffer. Nothing here decides anything: ``bench.uftp.rounds`` does.
+can time FlexRequest -> FlexOffer. Like a real DSO it answers each D-Prognosis with a
+D-PrognosisResponse (UFTP 3.1 § 5.2.2): *Accepted*, or *Rejected* when the prognosis does not
+hold one ISP of duration 1 for each ISP of its day (92, 96 or 100), or its revision is not
+above the last one it accepted for that congestion point and day; what it answered goes on
+the inbox too (``PrognosisAnswer``). Nothing else is decided here: ``bench.uftp.rounds`` does.
 """
 
 from __future__ import annotations
 
 import queue
+import threading
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shapeshifter_uftp import (
     AcceptedRejected,
+    DPrognosis,
+    DPrognosisResponse,
     FlexOffer,
     FlexOfferResponse,
     FlexOrder,
@@ -28,6 +36,7 @@ from shapeshifter_uftp import (
 from shapeshifter_uftp.uftp.enums import AvailableRequested
 from xsdata.models.datatype import XmlDate, XmlDuration
 
+from energy.grid.selectors import day_isp_starts
 from energy.grid.uftp_messages import PATH
 
 DSO_DOMAIN = "dso.bench.example"
@@ -38,17 +47,62 @@ MAX_REQUESTED_W = 50_000  # per ISP: more than a bench hub can offer, so the pla
 Arrival = tuple[float, Any]  # (time.monotonic() at arrival, the message)
 
 
+@dataclass(frozen=True)
+class PrognosisAnswer:
+    """What the DSO answered a D-Prognosis, and whether the answer reached the hub."""
+
+    prognosis: DPrognosis
+    accepted: bool
+    reason: str | None
+    delivered: bool
+    error: str = ""
+
+
+def prognosis_fault(message: DPrognosis, last_revision: int | None) -> str | None:
+    """Why a DSO would reject this D-Prognosis (None: it accepts it)."""
+    day = message.period.to_date()
+    expected = len(day_isp_starts(day, message.time_zone))
+    starts = sorted(i.start for i in message.isps)
+    if starts != list(range(1, expected + 1)) or any(i.duration != 1 for i in message.isps):
+        return f"Invalid ISPs: {len(starts)} given, the day has {expected}"
+    if last_revision is not None and message.revision <= last_revision:
+        return f"Revision {message.revision} is not above {last_revision}"
+    return None
+
+
 class BenchDso(ShapeshifterDsoService):
-    """A DSO that keeps every message the aggregator sends, with its arrival time."""
+    """A DSO that keeps every message the aggregator sends, with its arrival time, and
+    answers each D-Prognosis."""
 
     def __init__(self, inbox: queue.Queue[Arrival], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.inbox = inbox
+        self.revisions: dict[tuple[str, str], int] = {}  # (point, day): last accepted revision
+        self.lock = threading.Lock()  # the library processes messages on a thread pool
 
     def _keep(self, message: Any) -> None:
         self.inbox.put((time.monotonic(), message))
 
-    process_d_prognosis = _keep
+    def process_d_prognosis(self, message: DPrognosis) -> None:
+        self._keep(message)
+        key = (message.congestion_point, str(message.period))
+        with self.lock:
+            reason = prognosis_fault(message, self.revisions.get(key))
+            if reason is None:
+                self.revisions[key] = message.revision
+        response = DPrognosisResponse(
+            conversation_id=message.conversation_id,
+            d_prognosis_message_id=message.message_id or "",
+            result=AcceptedRejected.ACCEPTED if reason is None else AcceptedRejected.REJECTED,
+            rejection_reason=reason,
+        )
+        try:
+            self.agr_client(message.sender_domain).send_d_prognosis_response(response)
+        except Exception as exc:
+            self._keep(PrognosisAnswer(message, reason is None, reason, False, str(exc)[:200]))
+            return
+        self._keep(PrognosisAnswer(message, reason is None, reason, True))
+
     process_flex_request_response = _keep
     process_flex_offer = _keep
     process_flex_order_response = _keep

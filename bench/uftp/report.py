@@ -38,7 +38,7 @@ ACCEPTED = AcceptedRejected.ACCEPTED
 def summarise(tally: Tally, hubs: list[BenchHub]) -> dict[str, Any]:
     from django.db.models import Count
 
-    from energy.models import DispatchRun, GridOrder
+    from energy.models import DispatchRun, DPrognosis, GridOrder
 
     requests = list(tally.requests.values())
     offer_s = [r.offer_at - r.sent_at for r in requests if r.offer_at is not None]
@@ -111,6 +111,17 @@ def summarise(tally: Tally, hubs: list[BenchHub]) -> dict[str, Any]:
         "runs": dict(statuses),
         "plan_s": _stats([float(s) for s in solves if s is not None]),
         "d_prognoses_received": tally.prognoses,
+        "d_prognoses_accepted": tally.prognoses_accepted,
+        "d_prognoses_rejected": dict(tally.prognoses_rejected),
+        "d_prognosis_answers_undelivered": tally.prognosis_answers_undelivered,
+        # the hubs' side: what they sent (delivered or not) and the answers they recorded
+        "d_prognoses_sent": dict(
+            Counter(
+                DPrognosis.objects.filter(hub_id__in=[h.id for h in hubs]).values_list(
+                    "status", flat=True
+                )
+            )
+        ),
         "send_errors": tally.send_errors[:5],
     }
 
@@ -198,9 +209,17 @@ def report(
     runs = ", ".join(f"{k} {v}" for k, v in sorted(s["runs"].items()))
     solve = s["plan_s"]
     out(f"dispatch runs: {runs} (plan p50 {solve['p50']:.2f} s, p95 {solve['p95']:.2f} s); "
-        f"D-Prognoses received: {s['d_prognoses_received']}; {seconds:.0f} s in all")  # fmt: skip
+        f"{seconds:.0f} s in all")  # fmt: skip
+    sent = s["d_prognoses_sent"]
+    out(f"D-Prognoses: {sum(sent.values())} sent by the hubs, {s['d_prognoses_received']} "
+        f"received by the DSO, {s['d_prognoses_accepted']} accepted by it, "
+        f"{sum(s['d_prognoses_rejected'].values())} rejected; the hubs recorded "
+        f"{sent.get('accepted', 0)} accepted, {sent.get('rejected', 0)} rejected, "
+        f"{sent.get('sent', 0) + sent.get('sending', 0)} unanswered, "
+        f"{sent.get('failed', 0)} not delivered")  # fmt: skip
     for label, why in (("requests refused", s["requests_refused"]),
-                       ("orders lost", s["orders_lost_why"])):  # fmt: skip
+                       ("orders lost", s["orders_lost_why"]),
+                       ("D-Prognoses rejected", s["d_prognoses_rejected"])):  # fmt: skip
         if why:
             out(f"{label}: " + ", ".join(f"{k} ({v})" for k, v in why.items()))
     if s["send_errors"]:

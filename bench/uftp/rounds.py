@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import queue
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,7 +32,7 @@ from shapeshifter_uftp import (
 )
 from xsdata.models.datatype import XmlDate
 
-from bench.uftp.dso import Arrival, flex_request, offer_response, order_of
+from bench.uftp.dso import Arrival, PrognosisAnswer, flex_request, offer_response, order_of
 from bench.uftp.seed import BenchHub
 from energy.grid.selectors import ISP, day_isp_starts
 
@@ -68,7 +69,10 @@ class Order:
 class Tally:
     requests: dict[str, Request] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)
-    prognoses: int = 0
+    prognoses: int = 0  # D-Prognoses the DSO received
+    prognoses_accepted: int = 0  # of which it answered Accepted
+    prognoses_rejected: Counter[str] = field(default_factory=Counter)  # by reason
+    prognosis_answers_undelivered: int = 0
     offers_unmatched: int = 0
     send_errors: list[str] = field(default_factory=list)
 
@@ -226,6 +230,14 @@ class Campaign:
                     order.slots = order_slots(message.flex_order_message_id or "")
         elif isinstance(message, DPrognosis):
             t.prognoses += 1
+        elif isinstance(message, PrognosisAnswer):
+            if message.accepted:
+                t.prognoses_accepted += 1
+            else:
+                t.prognoses_rejected[(message.reason or "")[:60]] += 1
+            if not message.delivered:
+                t.prognosis_answers_undelivered += 1
+                t.send_errors.append(f"D-PrognosisResponse: {message.error}")
 
     def poll_plans(self) -> None:
         """Each accepted order waits for a current plan whose scenario carries its band: in

@@ -24,6 +24,7 @@ from django.utils.functional import Promise as StrPromise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from energy.grid.day import GridDay
 from energy.grid.settlement import month_income
 from energy.models import (
     DispatchRun,
@@ -48,7 +49,7 @@ COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e
 @dataclass
 class Line:
     label: str | StrPromise
-    values: Sequence[float]
+    values: Sequence[float | None]  # None: a gap in the line
     colour: str = "#1f77b4"
     dashed: bool = False
 
@@ -64,7 +65,7 @@ def svg_chart(
 ) -> SafeString:
     """A line chart as inline SVG, with a text alternative for screen readers."""
     pad_l, pad_r, pad_t, pad_b = 48, 8, 8, 22
-    values = [v for line in lines for v in line.values] or [0.0]
+    values = [v for line in lines for v in line.values if v is not None] or [0.0]
     lo, hi = min(0.0, min(values)), max(values)
     if hi - lo < 1e-9:
         hi = lo + 1
@@ -91,17 +92,32 @@ def svg_chart(
             f'<text x="{width - pad_r - 60}" y="{height - 6}" font-size="10">{last:%a %H:%M}</text>'
         )
     for line in lines:
-        points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(line.values))
         dash = ' stroke-dasharray="4 3"' if line.dashed else ""
-        parts.append(
-            f'<polyline fill="none" stroke="{line.colour}" stroke-width="1.5"{dash} '
-            f'points="{points}"><title>{escape(str(line.label))}</title></polyline>'
-        )
+        for run in _runs(line.values):
+            points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in run)
+            parts.append(
+                f'<polyline fill="none" stroke="{line.colour}" stroke-width="1.5"{dash} '
+                f'points="{points}"><title>{escape(str(line.label))}</title></polyline>'
+            )
     parts.append("</svg>")
     legend = " · ".join(
         f'<span style="color:{line.colour}">■</span> {escape(str(line.label))}' for line in lines
     )
     return mark_safe(f"<figure>{''.join(parts)}<figcaption>{legend}</figcaption></figure>")  # noqa: S308 - built from escaped parts
+
+
+def _runs(values: Sequence[float | None]) -> Iterator[list[tuple[int, float]]]:
+    """The stretches of a line between its gaps, each as (index, value) points."""
+    run: list[tuple[int, float]] = []
+    for i, v in enumerate(values):
+        if v is None:
+            if run:
+                yield run
+            run = []
+        else:
+            run.append((i, v))
+    if run:
+        yield run
 
 
 @dataclass
@@ -176,6 +192,53 @@ def run_page(run: DispatchRun) -> RunPage:
         vehicles=list(plans.values()),
         peak_import_kw=peak,
         import_limit_kw=limit,
+    )
+
+
+def grid_day_chart(day: GridDay) -> SafeString:
+    """The hub's grid day (``energy.grid.day``) in kW: baseline, the band offered around it,
+    the ordered target and the measured net (gaps where a figure is not known)."""
+
+    def kw(w: int | None) -> float | None:
+        return None if w is None else w / 1000
+
+    rows = day.isps
+    base = [kw(i.baseline_w) for i in rows]
+    return svg_chart(
+        [
+            Line(_("baseline (kW)"), base, "#000"),
+            Line(
+                _("offered band, less import (kW)"),
+                [
+                    None if b is None else b - i.offered_up_w / 1000
+                    for b, i in zip(base, rows, strict=True)
+                ],
+                COLOURS[2],
+                dashed=True,
+            ),
+            Line(
+                _("offered band, more import (kW)"),
+                [
+                    None if b is None else b + i.offered_down_w / 1000
+                    for b, i in zip(base, rows, strict=True)
+                ],
+                COLOURS[3],
+                dashed=True,
+            ),
+            Line(
+                _("ordered: baseline plus the ordered deviation (kW)"),
+                [
+                    None if b is None or not i.ordered_w else b + i.ordered_w / 1000
+                    for b, i in zip(base, rows, strict=True)
+                ],
+                COLOURS[1],
+            ),
+            Line(_("measured net (kW)"), [kw(i.measured_w) for i in rows], COLOURS[0]),
+        ],
+        title=f"{day.hub}: grid day {day.day.isoformat()}",
+        unit="kW",
+        starts=[i.start for i in rows],
+        height=220,
     )
 
 

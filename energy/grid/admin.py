@@ -11,16 +11,19 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import Field, QuerySet
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from energy.admin.views import HubDayForm, grid_day_chart
+from energy.grid.day import grid_day
+from energy.grid.measured import SOURCE_LABELS
 from energy.grid.models import (
     Aggregator,
     CapacityEvent,
     DPrognosis,
-    DsoOrderSettlement,
     GridOffer,
     GridOfferSlot,
     GridOperator,
@@ -31,7 +34,8 @@ from energy.grid.models import (
 )
 from energy.grid.openadr import capacity_event_outcome
 from energy.grid.services import aggregator_token_issue, site_meter_token_issue
-from energy.grid.settlement import CHARGERS, SITE_METER, order_delivery, settlement_csv_rows
+from energy.grid.settlement import order_delivery, settlement_csv_rows
+from energy.grid.settlement_admin import DsoOrderSettlementInline, OrderDisputeFilter, dispute_flag
 from sharing.admin.reports import month_csv_view
 from sharing.admin.scope import HubScopedAdmin, scope
 from sharing.models import Hub
@@ -138,36 +142,6 @@ class GridOrderSlotInline(ReadOnly, admin.TabularInline[GridOrderSlot, GridOrder
     exclude = ["hub"]
 
 
-class DsoOrderSettlementInline(ReadOnly, admin.TabularInline[DsoOrderSettlement, GridOrder]):
-    """The grid operator's FlexSettlement of the order, beside the hub's own figures."""
-
-    model = DsoOrderSettlement
-    extra = 0
-    can_delete = False
-    verbose_name = _("settlement by the grid operator")
-    verbose_name_plural = _("settlements by the grid operator")
-    fields = readonly_fields = (
-        "received",
-        "price_eur",
-        "penalty_eur",
-        "net_eur",
-        "hub_income_eur",
-        "verdict",
-        "dispute_reason",
-        "isp_table",
-    )
-
-    @admin.display(description=_("received"))
-    def received(self, obj: DsoOrderSettlement) -> str:
-        return f"{obj.settlement.received_at:%Y-%m-%d %H:%M} ({obj.settlement.message_id})"
-
-    @admin.display(description=_("per ISP (W): operator's deficiency / the hub's"))
-    def isp_table(self, obj: DsoOrderSettlement) -> str:
-        return "; ".join(
-            f"ISP {i['isp']}: {i['dso_deficiency_w']} / {i['hub_deficiency_w']}" for i in obj.isps
-        )
-
-
 @admin.register(GridOrder)
 class GridOrderAdmin(ReadOnly, HubScopedAdmin):
     list_display = [
@@ -178,9 +152,10 @@ class GridOrderAdmin(ReadOnly, HubScopedAdmin):
         "price_eur",
         "delivered",
         "income",
+        "settled_by_operator",
         "accepted_at",
     ]
-    list_filter = ["source"]
+    list_filter = [OrderDisputeFilter, "source"]
     list_select_related = ["offer__hub"]
     date_hierarchy = "accepted_at"
     inlines = [GridOrderSlotInline, DsoOrderSettlementInline]
@@ -193,9 +168,28 @@ class GridOrderAdmin(ReadOnly, HubScopedAdmin):
                 "settlement/",
                 self.admin_site.admin_view(self.settlement_view),
                 name="energy_gridorder_settlement",
-            )
+            ),
+            path("day/", self.admin_site.admin_view(self.day_view), name="energy_gridorder_day"),
         ]
         return own + super().get_urls()
+
+    def day_view(self, request: HttpRequest) -> HttpResponse:
+        """One hub's grid day: baseline, offered band, ordered deviation and measured net."""
+        if not self.has_view_permission(request):
+            return HttpResponse(status=403)
+        form = HubDayForm(request.GET or None, request=request)
+        day = None
+        if form.is_valid():
+            day = grid_day(hub=form.cleaned_data["hub"], day=form.cleaned_data["day"])
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Grid day per hub"),
+            "opts": self.model._meta,
+            "form": form,
+            "day": day,
+            "chart": grid_day_chart(day) if day else None,
+        }
+        return TemplateResponse(request, "admin/energy/gridorder/day.html", context)
 
     def settlement_view(self, request: HttpRequest) -> HttpResponseBase:
         return month_csv_view(
@@ -205,6 +199,13 @@ class GridOrderAdmin(ReadOnly, HubScopedAdmin):
             prefix="flex-settlement",
             rows=lambda first: settlement_csv_rows(scope(Hub.objects.all(), request), first),
         )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).prefetch_related("dso_settlements")
+
+    @admin.display(description=_("operator's settlement"))
+    def settled_by_operator(self, obj: GridOrder) -> str:
+        return dispute_flag(obj)
 
     @admin.display(description=_("delivered"))
     def delivered(self, obj: GridOrder) -> str:
@@ -218,7 +219,7 @@ class GridOrderAdmin(ReadOnly, HubScopedAdmin):
         description=_("delivery per ISP (W): ordered / delivered / deficiency (measured by)")
     )
     def delivery_table(self, obj: GridOrder) -> str:
-        by = {SITE_METER: _("site meter"), CHARGERS: _("chargers"), "": _("no meter value")}
+        by = SOURCE_LABELS
         return "; ".join(
             f"ISP {i.isp}: {i.ordered_w} / "
             f"{'-' if i.delivered_w is None else i.delivered_w} / {i.deficiency_w} "

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet, Sum
 
+from energy.grid.measured import ISP
 from energy.grid.models import (
     Aggregator,
     CapacityEvent,
@@ -33,7 +34,6 @@ from energy.models import DispatchRun, FlexPriceSlot, PlanSlot, Site
 from energy.selectors import current_run, local_day_bounds
 from sharing.models import Hub
 
-ISP = timedelta(minutes=15)
 UNPLANNED_MARGIN = timedelta(minutes=1)
 Buyer = GridOperator | Aggregator
 

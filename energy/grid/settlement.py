@@ -1,15 +1,10 @@
 """Settlement of accepted flexibility orders: what was delivered, per ISP, and what it earned.
 
 Delivered deviation is measured against the D-Prognosis the offer was made on (the slot's
-``baseline_w``), per ISP from the best meter there is:
-
-* the **site meter** (``SiteIspPower``, the connection's own meter, where one reports: the
-  mean of its readings in the ISP) measures the connection's net power itself:
-  ``measured_w = metered net``;
-* otherwise the **chargers** (``ChargerIspPower``, the mean of each charger's meter values in
-  the ISP, summed over the hub's chargers) against the chargers' part of the D-Prognosis
-  (``fleet_w``); the homes and the PV are not metered per ISP then, so they are taken as
-  forecast on both sides and cancel out: ``measured_w = baseline_w - fleet_w + metered fleet``.
+``baseline_w``), per ISP from the best meter there is: the site meter where it reported, the
+chargers' meter values against the chargers' part of the D-Prognosis (``fleet_w``) otherwise
+(``energy.grid.measured.measured_net``, which the admin's day chart and the residents'
+dashboard read too).
 
 Either way ``delivered_w = measured_w - baseline_w``, and each ISP says which source it used
 (``source``: ``site_meter``, ``chargers``, or empty without a single meter value).
@@ -22,7 +17,7 @@ meter value count as not delivered; ISPs not over yet are reported but not settl
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -30,14 +25,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from energy.grid.models import ChargerIspPower, GridOrder, SiteIspPower
-from energy.grid.selectors import ISP
+from energy.grid.measured import ISP, PlannedIsp, measured_net
+from energy.grid.models import GridOrder
 from sharing.models import Hub
 
 EUR2 = Decimal("0.01")
 EUR4 = Decimal("0.0001")
-SITE_METER = "site_meter"
-CHARGERS = "chargers"
 
 
 @dataclass(frozen=True)
@@ -74,33 +67,16 @@ class OrderDelivery:
         return (self.order.price_eur * self.delivered_share).quantize(EUR4, ROUND_HALF_UP)
 
 
-def _metered(hub_id: int, starts: Iterable[datetime]) -> dict[datetime, int]:
-    by_start: dict[datetime, float] = defaultdict(float)
-    for row in ChargerIspPower.objects.filter(hub_id=hub_id, start__in=list(starts)):
-        by_start[row.start] += row.mean_kw
-    return {start: round(kw * 1000) for start, kw in by_start.items()}
-
-
-def _site_metered(hub_id: int, starts: Iterable[datetime]) -> dict[datetime, int]:
-    rows = SiteIspPower.objects.filter(hub_id=hub_id, start__in=list(starts), samples__gt=0)
-    return {row.start: round(row.mean_kw * 1000) for row in rows}
-
-
 def order_delivery(order: GridOrder, *, now: datetime | None = None) -> OrderDelivery:
     now = now or timezone.now()
     slots = list(order.slots.all())
-    metered = _metered(order.offer.hub_id, (s.start for s in slots))
-    site = _site_metered(order.offer.hub_id, (s.start for s in slots))
+    net = measured_net(
+        hub_id=order.offer.hub_id,
+        isps=[PlannedIsp(s.start, s.baseline_w, s.fleet_w) for s in slots],
+    )
     result = OrderDelivery(order)
     for s in slots:
-        fleet = metered.get(s.start)
-        measured: int | None
-        if s.start in site:
-            measured, source = site[s.start], SITE_METER
-        elif fleet is not None:
-            measured, source = s.baseline_w - s.fleet_w + fleet, CHARGERS
-        else:
-            measured, source = None, ""
+        measured, source = net[s.start].measured_w, net[s.start].source
         delivered = None if measured is None else measured - s.baseline_w
         towards = 0
         if delivered is not None:

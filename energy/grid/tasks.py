@@ -1,4 +1,5 @@
-"""Celery tasks of the grid side: D-Prognoses after a plan, polling the OpenADR VTNs."""
+"""Celery tasks of the grid side: D-Prognoses after a plan, polling the OpenADR VTNs, pruning
+the site meter's old readings."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 
 from energy.grid.openadr import vtn_poll_all
+from energy.grid.services import site_meter_readings_prune
 from energy.grid.uftp import prognoses_send
 
 
@@ -43,3 +45,18 @@ def poll_openadr() -> dict[str, int]:
         "failed": sum(not o.ok for o in outcomes),
         "changed": sum(o.changed for o in outcomes),
     }
+
+
+# Pruning twice is harmless (what is gone stays gone), so a retry may run it again.
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError),
+    max_retries=2,
+    retry_backoff=60,
+    acks_late=True,
+    soft_time_limit=1800,
+    time_limit=1900,
+)
+def purge_site_meter_readings() -> int:
+    """Delete the site meter's readings past ``SITE_METER_RETENTION_DAYS`` but the evidence of
+    months still being settled; the number deleted."""
+    return site_meter_readings_prune()

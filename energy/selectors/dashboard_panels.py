@@ -9,6 +9,9 @@ the grid's CO2 intensity and what the hub did for the grid.
 - **CO2.** ``CarbonIntensityHour`` holds what ``import_carbon`` loaded (Electricity Maps' NL
   hourly data, by hour). For a day without records the newest imported year's same weekday
   (whole weeks back) is shown and labelled as such; without any import, ``DEMO_CARBON_SHAPE``.
+- **The grid.** When an order asked the hub to deviate and what it earned: each ordered ISP
+  as the settlement measures it (``energy.grid.settlement.order_delivery``: the site meter
+  where it reported, the chargers otherwise), saying which meter it was.
 Read-only: nothing here writes.
 """
 
@@ -22,6 +25,8 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Sum
 
+from energy.grid.measured import SOURCE_LABELS
+from energy.grid.settlement import order_delivery
 from energy.models import (
     ZERO,
     CarbonIntensityHour,
@@ -29,7 +34,7 @@ from energy.models import (
     ChargerIspPower,
     DispatchRun,
     FlexOffer,
-    GridOrderSlot,
+    GridOrder,
     OfferStatus,
     PlanSlot,
     PriceSlot,
@@ -286,13 +291,31 @@ def _spread(hours: dict[datetime, float], starts: list[datetime]) -> list[float 
 # --- What the hub's batteries did for the grid ----------------------------------------------
 
 
+@dataclass(frozen=True)
+class HelpedIsp:
+    """One quarter hour the grid ordered the hub to deviate, and what was measured."""
+
+    start: datetime
+    ordered_kw: float  # the deviation ordered, as a positive figure
+    less_import: bool  # upward flexibility (the hub draws less or feeds back more)
+    delivered_kw: float | None  # delivered in the ordered direction (None: not measured yet)
+    measured_by: str  # which meter measured it (a label), or "" not yet
+
+
 @dataclass
 class GridService:
     held_kwh: float  # flexibility held available (offered or activated offers), kW x hours
     held_eur: Decimal  # what holding it earns at the capacity prices
     ordered_kwh: float  # flexibility the grid operator or an aggregator ordered
-    ordered_eur: Decimal
+    ordered_eur: Decimal  # the orders' agreed prices
     orders: int
+    earned_eur: Decimal = ZERO  # what the orders earned as delivered (ISPs over so far)
+    helped: list[HelpedIsp] = field(default_factory=list)
+
+    @property
+    def measured_by(self) -> str:
+        """The meters today's delivery was measured by, e.g. "site meter, chargers"."""
+        return ", ".join(dict.fromkeys(h.measured_by for h in self.helped if h.measured_by))
 
 
 def grid_service(*, hub: Hub, lo: datetime, hi: datetime) -> GridService:
@@ -306,22 +329,38 @@ def grid_service(*, hub: Hub, lo: datetime, hi: datetime) -> GridService:
     ).values_list("up_kw", "down_kw", "up_eur_per_kw", "down_eur_per_kw"):
         held += float(up + down) / 4
         held_eur += up * up_p + down * down_p
-    ordered = 0.0
-    orders: set[int] = set()
-    prices: dict[int, Decimal] = {}
-    for order_id, watts, price in GridOrderSlot.objects.filter(
-        hub=hub, start__gte=lo, start__lt=hi
-    ).values_list("order_id", "power_w", "order__price_eur"):
-        ordered += abs(watts) / 1000 / 4
-        orders.add(order_id)
-        prices[order_id] = price
-    return GridService(
-        held_kwh=held,
-        held_eur=held_eur.quantize(Decimal("0.01")),
-        ordered_kwh=ordered,
-        ordered_eur=sum(prices.values(), ZERO).quantize(Decimal("0.01")),
-        orders=len(orders),
+    orders = (
+        GridOrder.objects.filter(slots__hub=hub, slots__start__gte=lo, slots__start__lt=hi)
+        .distinct()
+        .select_related("offer")
+        .prefetch_related("slots")
     )
+    service = GridService(held_kwh=held, held_eur=held_eur.quantize(Decimal("0.01")),
+                          ordered_kwh=0.0, ordered_eur=ZERO, orders=0)  # fmt: skip
+    earned = ZERO
+    for order in orders:
+        delivery = order_delivery(order)
+        service.orders += 1
+        service.ordered_eur += order.price_eur
+        earned += delivery.income_eur
+        for isp in delivery.isps:
+            if not lo <= isp.start < hi:
+                continue
+            service.ordered_kwh += abs(isp.ordered_w) / 1000 / 4
+            measured = isp.settled and isp.measured_w is not None
+            service.helped.append(
+                HelpedIsp(
+                    start=isp.start,
+                    ordered_kw=abs(isp.ordered_w) / 1000,
+                    less_import=isp.ordered_w < 0,
+                    delivered_kw=isp.counted_w / 1000 if measured else None,
+                    measured_by=str(SOURCE_LABELS[isp.source]) if measured else "",
+                )
+            )
+    service.helped.sort(key=lambda h: h.start)
+    service.ordered_eur = service.ordered_eur.quantize(Decimal("0.01"))
+    service.earned_eur = earned.quantize(Decimal("0.01"))
+    return service
 
 
 def as_series(values: dict[int, float], total: int) -> list[float | None]:

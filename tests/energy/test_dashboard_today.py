@@ -15,7 +15,14 @@ import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 
-from energy.grid.models import Aggregator, ChargerIspPower, GridOffer, GridOrder, GridOrderSlot
+from energy.grid.models import (
+    Aggregator,
+    ChargerIspPower,
+    GridOffer,
+    GridOrder,
+    GridOrderSlot,
+    SiteIspPower,
+)
 from energy.models import (
     CarbonIntensityHour,
     ChargeLevelReading,
@@ -213,3 +220,48 @@ def test_import_carbon_reads_both_shared_files_in_place(db):
     assert "NL_2024_hourly.csv: 8784 hours" in out.getvalue()
     first = CarbonIntensityHour.objects.get(start=datetime(2024, 1, 1, tzinfo=UTC))
     assert first.direct_g_per_kwh == Decimal("85.65")
+
+
+def test_when_the_hub_helped_the_grid_is_measured_like_the_settlement(
+    client, resident, energy_hub, car, day_of_plans
+):
+    """06:00-07:00: 8 kW less import ordered; the site meter measured 06:00 (all of it), the
+    chargers 06:15 (2 kW of it), nothing measured 06:30 and 06:45."""
+    offer = GridOffer.objects.create(
+        hub=energy_hub,
+        aggregator=Aggregator.objects.create(name="Flex BV"),
+        message_id=uuid.uuid4(),
+        conversation_id=uuid.uuid4(),
+        period=EARLY.date(),
+        congestion_point="ean.1",
+        direction="up",
+        option_reference="o1",
+        price_eur=Decimal("4.50"),
+        expires_at=EARLY,
+    )
+    order = GridOrder.objects.create(
+        offer=offer, message_id=uuid.uuid4(), source="api", price_eur=Decimal("4.50")
+    )
+    starts = [EARLY + timedelta(minutes=15 * k) for k in range(4)]
+    for k, start in enumerate(starts):
+        GridOrderSlot.objects.create(
+            order=order, hub=energy_hub, isp=25 + k, start=start, power_w=-8000, baseline_w=20000
+        )
+    SiteIspPower.objects.create(hub=energy_hub, start=starts[0], power_sum_kw=24.0, samples=2)
+    charger = Charger.objects.create(bay=car.home_bay, ocpp_id="CP-9", ac_charge_kw=11)
+    ChargerIspPower.objects.create(
+        charger=charger, hub=energy_hub, start=starts[1], power_sum_kw=-2.0, samples=1
+    )
+    g = hub_dashboard(hub=energy_hub).grid_service
+    assert [(h.delivered_kw, h.measured_by) for h in g.helped] == [
+        (8.0, "site meter"),
+        (2.0, "chargers"),
+        (None, ""),
+        (None, ""),
+    ]
+    assert g.earned_eur == Decimal("1.41")  # 10 of the 32 kW·ISP ordered, of EUR 4.50
+    assert g.ordered_eur == Decimal("4.50") and g.measured_by == "site meter, chargers"
+    client.force_login(resident)
+    html = client.get(reverse("energy:hub_dashboard", args=[energy_hub.slug])).content.decode()
+    assert "Earned so far, as delivered: € 1.41 (measured by: site meter, chargers)." in html
+    assert "8.0 kW less from the grid" in html and "not measured yet" in html

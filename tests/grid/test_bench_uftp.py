@@ -52,6 +52,11 @@ def test_bench_uftp_answers_every_request_and_applies_each_order_once(tmp_path):
     assert summary["promise_violations"] == 0, text
     assert "PASS  zero orders applied twice" in text
     assert "FlexOffers (request -> offer)" in text
+    # the DSO answers each D-Prognosis like a real one, and the hubs record its answers
+    assert summary["d_prognoses_received"] > 0, text
+    assert summary["d_prognoses_accepted"] == summary["d_prognoses_received"], text
+    assert summary["d_prognoses_sent"].get("accepted", 0) > 0, text
+    assert "received by the DSO" in text
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,9 @@ from shapeshifter_uftp import (
     FlexRequest,
     FlexRequestISP,
     FlexRequestResponse,
+    FlexReservationUpdate,
+    FlexReservationUpdateISP,
+    FlexReservationUpdateResponse,
 )
 from shapeshifter_uftp.exceptions import ClientTransportException
 from shapeshifter_uftp.uftp.enums import AvailableRequested
@@ -175,3 +178,24 @@ def test_a_request_for_a_connection_of_another_operator_is_refused(grid, offer):
     assert answer.rejection_reason == "Invalid Congestion Point"
     assert GridOffer.objects.count() == 1
     assert EAN in offer.congestion_point
+
+
+def test_a_flex_reservation_update_is_rejected_with_the_reason_and_changes_nothing(grid):
+    """The hub has no bilateral reservation contract (issue 13 keeps it so): the DSO hears why."""
+    hub = planned_tomorrow(grid.operator)
+    runs = DispatchRun.objects.count()
+    grid.client().send_flex_reservation_update(
+        FlexReservationUpdate(
+            isp_duration=XmlDuration("PT15M"),
+            time_zone="Europe/Amsterdam",
+            period=XmlDate.from_date(tomorrow(hub)),
+            congestion_point=f"ean.{EAN}",
+            contract_id="BILATERAL-1",
+            reference="RES-1",
+            isps=[FlexReservationUpdateISP(power=-2000, start=40, duration=1)],
+        )
+    )
+    answer = grid.next(FlexReservationUpdateResponse)
+    assert answer.result == AcceptedRejected.REJECTED
+    assert answer.rejection_reason == "Unknown Reference: no reservation contract"
+    assert not GridOrder.objects.exists() and DispatchRun.objects.count() == runs

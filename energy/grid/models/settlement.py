@@ -1,10 +1,11 @@
 """A grid operator's FlexSettlement as received: the message (once per MessageID) and, per
 order it settles, the operator's figures next to the hub's own and the verdict sent back
-(accepted or disputed).
+(accepted or disputed), and for a dispute, when a fleet admin marked it resolved and who.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -58,16 +59,37 @@ class DsoOrderSettlement(models.Model):
     isps = models.JSONField(default=list)
     verdict = models.CharField(_("verdict"), max_length=8, choices=SettlementVerdict.choices)
     dispute_reason = models.CharField(_("dispute reason"), max_length=500, blank=True)
+    # A dispute is followed up outside UFTP (the operator is called, a corrected settlement is
+    # agreed); a fleet admin then marks it resolved here (energy.grid.services.disputes).
+    resolved_at = models.DateTimeField(_("dispute resolved"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    resolution_note = models.CharField(_("how it was resolved"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["settlement", "order_reference"]
         constraints = [
             models.UniqueConstraint(
                 fields=["settlement", "order"], name="dso_order_settlement_once"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(resolved_at__isnull=True)
+                | models.Q(verdict=SettlementVerdict.DISPUTED),
+                name="dso_order_settlement_only_a_dispute_resolves",
+            ),
         ]
         verbose_name = _("order settlement from a grid operator")
         verbose_name_plural = _("order settlements from grid operators")
 
     def __str__(self) -> str:
         return f"{self.order_reference}: {self.verdict}"
+
+    @property
+    def open_dispute(self) -> bool:
+        return self.verdict == SettlementVerdict.DISPUTED and self.resolved_at is None

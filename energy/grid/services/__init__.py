@@ -14,6 +14,7 @@ from energy.grid.services.counterparties import (
     hub_of_congestion_point,
     operator_message_record,
 )
+from energy.grid.services.disputes import dso_dispute_resolve, dso_disputes_alert
 from energy.grid.services.dso_settlement import (
     OrderClaim,
     SettledIsp,
@@ -29,6 +30,7 @@ from energy.grid.services.prognosis import (
     prognosis_response_record,
     prognosis_sent,
 )
+from energy.grid.services.retention import site_meter_readings_prune
 from energy.grid.services.site_meter import (
     ReadingError,
     ReadingsOutcome,
@@ -53,6 +55,8 @@ __all__ = [
     "SiteReading",
     "aggregator_token_issue",
     "charger_power_record",
+    "dso_dispute_resolve",
+    "dso_disputes_alert",
     "flex_offers_make",
     "flex_order_accept",
     "flex_settlement_check",
@@ -62,6 +66,7 @@ __all__ = [
     "prognoses_prepare",
     "prognosis_response_record",
     "prognosis_sent",
+    "site_meter_readings_prune",
     "site_meter_token_issue",
     "site_reading_check",
     "site_readings_parse",

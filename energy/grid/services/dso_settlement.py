@@ -10,7 +10,8 @@ compares the operator's figures with ``energy.grid.settlement.order_delivery``:
   ``UFTP_SETTLEMENT_TOLERANCE_W`` of the hub's (the meters differ a little);
 * the money: the net settlement within a cent of the hub's income for the order.
 
-All of it holding, the order is *accepted*; otherwise *disputed*, with the reasons. A message
+All of it holding, the order is *accepted*; otherwise *disputed*, with the reasons, and the
+fleet admins are mailed (``energy.grid.services.disputes``). A message
 naming an order the hub does not know (or in another currency) is rejected as a whole, and
 nothing is written. The verdicts are kept with the operator's figures, once per MessageID: the
 same message again gets the same answer (a different one under a used MessageID is a
@@ -38,6 +39,7 @@ from energy.grid.models import (
     SettlementVerdict,
 )
 from energy.grid.services.common import as_uuid
+from energy.grid.services.disputes import dso_disputes_alert
 from energy.grid.settlement import order_delivery
 
 CENT = Decimal("0.01")
@@ -219,11 +221,12 @@ def flex_settlement_check(
                 currency=currency,
                 fingerprint=fingerprint,
             )
+            disputed: list[DsoOrderSettlement] = []
             for order, claim in zip(orders, claims, strict=True):
                 assert order is not None
                 reasons, table, income = _compare(order, claim, now)
                 reason = "; ".join(reasons)[:500]
-                DsoOrderSettlement.objects.create(
+                row = DsoOrderSettlement.objects.create(
                     settlement=record,
                     order=order,
                     order_reference=claim.order_reference or "",
@@ -235,7 +238,10 @@ def flex_settlement_check(
                     verdict=SettlementVerdict.DISPUTED if reasons else SettlementVerdict.ACCEPTED,
                     dispute_reason=reason,
                 )
+                if reasons:
+                    disputed.append(row)
                 answer.verdicts.append(Verdict(claim.order_reference, not reasons, reason))
+            dso_disputes_alert(record=record, disputed=disputed)
     except IntegrityError:  # the same message, processed concurrently: its answer stands
         previous = DsoSettlement.objects.filter(message_id=message_uuid).first()
         if previous is None or previous.fingerprint != fingerprint:
