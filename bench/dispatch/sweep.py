@@ -269,7 +269,222 @@ def runs(seeds: int) -> Iterator[Run]:
     yield Run("a/seed6/t2", _small("a", 6), 2.0)
     yield Run("af/seed7/t1", _small("af", 7), 1.0)
     yield Run("m/seed5/t20", _small("m", 5), 20.0)
+    yield from _odd()
+    yield from _stress()
     yield from _broken()
+
+
+def _coarse(doc: dict[str, Any], k: int) -> dict[str, Any]:
+    """The same day in slots of `k` x 15 minutes (per-slot arrays averaged, slots rounded so
+    that a car is away at least as long)."""
+    n = doc["slots"] // k
+    doc["slot_minutes"] = 15 * k
+    doc["slots"] = n
+
+    def avg(xs: list[float]) -> list[float]:
+        return [round(sum(xs[i * k : (i + 1) * k]) / k, 5) for i in range(n)]
+
+    site = doc["site"]
+    for key in ("base_load_kw", "pv_kw"):
+        site[key] = avg(site[key])
+    for key in ("grid_import_limit_kw", "grid_export_limit_kw"):
+        if isinstance(site[key], list):
+            site[key] = avg(site[key])
+    for key in ("import_eur_per_kwh", "export_eur_per_kwh"):
+        doc["prices"][key] = avg(doc["prices"][key])
+    if "flexibility" in doc:
+        for key in ("up_eur_per_kw", "down_eur_per_kw"):
+            doc["flexibility"][key] = avg(doc["flexibility"][key])
+    for v in doc["vehicles"]:
+        if "plugged_in_from_slot" in v:
+            v["plugged_in_from_slot"] = min(n - 1, -(-v["plugged_in_from_slot"] // k))
+        if "departure_slot" in v:
+            v["departure_slot"] = max(v["plugged_in_from_slot"] + 1, v["departure_slot"] // k)
+    books = []
+    for b in doc["bookings"]:
+        a, z = b["start_slot"] // k, -(-b["end_slot"] // k)
+        if a < min(z, n):
+            books.append({**b, "start_slot": a, "end_slot": min(z, n)})
+    doc["bookings"] = books
+    return doc
+
+
+def _tiny(n: int) -> dict[str, Any]:
+    """A horizon of `n` slots cut from the start of s100."""
+    doc = _small("s100", 4, shared=3, private=2, bookings=0, flexibility=True)
+    doc["slots"] = n
+    site = doc["site"]
+    for key in ("base_load_kw", "pv_kw"):
+        site[key] = site[key][:n]
+    for key in ("import_eur_per_kwh", "export_eur_per_kwh"):
+        doc["prices"][key] = doc["prices"][key][:n]
+    if "flexibility" in doc:
+        for key in ("up_eur_per_kw", "down_eur_per_kw"):
+            doc["flexibility"][key] = doc["flexibility"][key][:n]
+    for j, v in enumerate(doc["vehicles"]):
+        if v["kind"] == "private":
+            v["plugged_in_from_slot"] = 0
+            v["departure_slot"] = n + j  # at or after the end
+    doc["bookings"] = [{"id": "only", "start_slot": 0, "end_slot": n, "promised_range_km": 20.0}]
+    return doc
+
+
+def _long(weeks: int, seed: int) -> dict[str, Any]:
+    """`weeks` x 672 slots (4,032 = 6 weeks is the spec's most), a handful of cars."""
+    doc = _small(
+        "c", seed, days=7 * weeks, shared=3, private=0, bookings=10 * weeks, flexibility=False
+    )
+    return doc
+
+
+def _odd() -> Iterator[Run]:
+    """Documents legal under the spec that the benchmark never makes."""
+    yield Run("odd/hourly-s100", _coarse(_small("s100", 5), 4), 3.0)
+    yield Run("odd/half-hourly-cap", _coarse(_small("cap", 5), 2), 3.0)
+    yield Run(
+        "odd/hourly-forced-import", _mut_forced_import(_coarse(_small("d2", 6), 4), 6, 40.0), 3.0
+    )
+    yield Run("odd/1-slot", _tiny(1), 1.0)
+    yield Run("odd/2-slots", _tiny(2), 1.0)
+    yield Run("odd/5-slots-forced-export", _mut_forced_export_all(_tiny(5), 3.0), 1.0)
+    yield Run("odd/4032-slots", _long(6, 2), 10.0)
+    yield Run("odd/2016-slots-t3", _long(3, 3), 3.0)
+    d = _small("s92", 6)
+    d["min_turnaround_slots"] = 0
+    d["prices"]["import_eur_per_kwh"] = [-abs(x) - 0.01 for x in d["prices"]["import_eur_per_kwh"]]
+    d["prices"]["export_eur_per_kwh"] = [-abs(x) - 0.02 for x in d["prices"]["export_eur_per_kwh"]]
+    yield Run("odd/negative-prices-turnaround0", d, 3.0)
+    d = _small("s100", 6)
+    d["min_turnaround_slots"] = 30
+    d["unserved_penalty_eur"] = 0.0
+    d["shortfall_penalty_eur_per_kwh"] = 0.0
+    d["terminal_value_eur_per_kwh"] = 0.5
+    yield Run("odd/turnaround30-free-penalties", d, 3.0)
+    d = _small("cap", 7)
+    for j, v in enumerate(d["vehicles"]):
+        v["charge_efficiency"] = v["discharge_efficiency"] = 1.0
+        if j % 4 == 0:
+            v["max_charge_kw"] = 0.0
+        if j % 5 == 0 and v["kind"] == "shared":
+            v["unavailable"] = [[20, 40], [60, 62]]
+        if j % 6 == 1:
+            v["plugged_in_from_slot"] = 30
+    # bookings may now hit an unavailable window or a late plug-in: move those off
+    d["bookings"] = [b for b in d["bookings"] if b.get("vehicle") is None]
+    yield Run("odd/eff1-nocharge-unavailable-late", d, 5.0)
+    d = _mut_flex(_small("s92", 7, private_v2g=1.0), True)
+    yield Run("odd/all-v2g-forced-export-flex", _mut_forced_export(d, 7, 1.5), 5.0)
+    d = _small("d2", 7)
+    shared = [v["id"] for v in d["vehicles"] if v["kind"] == "shared"]
+    # bind every other booking to a car, round robin, where it does not clash
+    last: dict[str, int] = {}
+    for j, b in enumerate(sorted(d["bookings"], key=lambda b: b["start_slot"])):
+        vid = shared[j % len(shared)]
+        if j % 2 == 0 and b["start_slot"] >= last.get(vid, -10) + 2:
+            b["vehicle"] = vid
+            last[vid] = b["end_slot"]
+    yield Run("odd/half-bound", d, 5.0)
+
+
+def _mut_forced_export_all(doc: dict[str, Any], kw: float) -> dict[str, Any]:
+    """Export at least `kw` in every slot (keepable only if cars can feed back)."""
+    n = doc["slots"]
+    doc["site"]["grid_import_limit_kw"] = [-kw] * n
+    doc["site"]["grid_export_limit_kw"] = [250.0] * n
+    return doc
+
+
+def _plugged_kw(doc: dict[str, Any], t: int, key: str) -> float:
+    """Σ `key` (max_charge_kw / max_discharge_kw) over the cars that can be plugged in at t."""
+    n = doc["slots"]
+    return sum(
+        v[key]
+        for v in doc["vehicles"]
+        if v.get("plugged_in_from_slot", 0) <= t < v.get("departure_slot", n)
+    )
+
+
+def _mut_import_floor_share(
+    doc: dict[str, Any], a: float, z: float, share: float
+) -> dict[str, Any]:
+    """Import at least base load + `share` of what the plugged cars can draw, hours [a, z)."""
+    n = doc["slots"]
+    imp = _arr(doc["site"]["grid_import_limit_kw"], n)
+    exp = _arr(doc["site"]["grid_export_limit_kw"], n)
+    base = doc["site"]["base_load_kw"]
+    for t in _hours(doc, a, z):
+        floor = base[t] + share * _plugged_kw(doc, t, "max_charge_kw")
+        exp[t] = -floor
+        imp[t] = max(imp[t], floor + 1.0)
+    return _set_band(doc, imp, exp)
+
+
+def _mut_export_floor_share(
+    doc: dict[str, Any], a: float, z: float, share: float
+) -> dict[str, Any]:
+    """Export at least PV - base + `share` of what the plugged cars can feed back, hours [a, z)."""
+    n = doc["slots"]
+    imp = _arr(doc["site"]["grid_import_limit_kw"], n)
+    exp = _arr(doc["site"]["grid_export_limit_kw"], n)
+    base, pv = doc["site"]["base_load_kw"], doc["site"]["pv_kw"]
+    for t in _hours(doc, a, z):
+        floor = pv[t] - base[t] + share * _plugged_kw(doc, t, "max_discharge_kw")
+        imp[t] = -floor
+        exp[t] = max(exp[t], floor + 1.0)
+    return _set_band(doc, imp, exp)
+
+
+def _stress() -> Iterator[Run]:
+    """Bigger documents with short limits, and bands only the cars can keep."""
+    yield Run("stress/m-t3", _small("m", 6), 3.0)
+    yield Run("stress/b-t10", _small("b", 6), 10.0)
+    yield Run("stress/c-t5", _small("c", 2), 5.0)
+    yield Run("stress/c-t1", _small("c", 3), 1.0)
+    yield Run(
+        "stress/week-150cars-t10",
+        _small("c", 4, shared=60, private=90, bookings=300, private_v2g=0.5),
+        10.0,
+    )
+    yield Run(
+        "stress/4032-slots-40cars-t10",
+        _small("c", 5, days=42, shared=20, private=0, bookings=200, flexibility=True),
+        10.0,
+    )
+    yield Run(
+        "stress/a-import-floor-0.6-night",
+        _mut_import_floor_share(_small("a", 7), 2.0, 4.0, 0.6),
+        5.0,
+    )
+    yield Run(
+        "stress/af-import-floor-0.95-evening",
+        _mut_import_floor_share(_small("af", 8), 18.0, 19.0, 0.95),
+        5.0,
+    )
+    yield Run(
+        "stress/s92-export-floor-0.5-v2g",
+        _mut_export_floor_share(_small("s92", 8, private_v2g=0.5), 19.0, 20.0, 0.5),
+        5.0,
+    )
+    yield Run(
+        "stress/d2-export-floor-0.9-night",
+        _mut_export_floor_share(_small("d2", 8), 26.0, 28.0, 0.9),
+        8.0,
+    )
+    yield Run(
+        "stress/week-import-floor-0.5",
+        _mut_import_floor_share(_small("c", 6, shared=6, private=20, bookings=30), 50.0, 53.0, 0.5),
+        8.0,
+    )
+    yield Run(
+        "stress/s100-floor-first-slot",
+        _mut_import_floor_share(_small("s100", 9), 0.0, 0.5, 0.5),
+        3.0,
+    )
+    yield Run(
+        "stress/s100-export-floor-last-slot",
+        _mut_export_floor_share(_small("s100", 9, private_v2g=1.0), 24.75, 26.0, 0.5),
+        3.0,
+    )
 
 
 CASES_LIMIT = {"s92": 10.0, "s100": 10.0, "cap": 10.0, "d2": 10.0}
