@@ -23,6 +23,7 @@ from .core import Arrays, plugged_mask, trips_by_vehicle, with_likely_stay
 from .decompose import solve_fixed
 from .flexaround import flex_around
 from .improve import improve
+from .keepband import keep_band
 from .lp import LPResult, build_and_solve, builder
 from .plan import Plan, StageTime, Summary
 from .postprocess import postprocess
@@ -406,6 +407,9 @@ def _plan_for(
                 f"booking {bid} left unserved: the grid limit cannot charge its car in time"
             )
         res = None
+
+    if res is not None and res.objective is not None and res.grid_slack > 1e-4:
+        res = keep_band(scn, arr, assignment, res, deadline, solver, with_flex, notes)
 
     plan: Plan | None = None
     status = "NO_SOLUTION" if res is None else res.status
