@@ -124,7 +124,10 @@ Strict readings of the spec
 2. `initial_soc_kwh` must lie in [min_soc_kwh, battery_kwh]: otherwise no plan can meet rule 5
    at plug-in, so the scenario itself breaks the spec (ScenarioError).
 3. A private car must state `departure_slot` (> plugged_in_from_slot) and `departure_soc_kwh`
-   (in [0, battery_kwh]); a shared car may state neither. `plugged_in_from_slot` < slots.
+   (in [0, battery_kwh]); a shared car may state neither. `plugged_in_from_slot` has no upper
+   bound (a car on a trip past the horizon's end: `export_scenario` writes `slots`); any value
+   from `slots` on reads as `slots`, away all along, while `departure_slot` must still be later
+   than the value given.
 4. A bound booking that breaks rule 2 (overlap, turnaround, maintenance, before plug-in), or
    whose promise its car cannot reach even charging flat out, makes the scenario invalid: no
    plan could keep rule 1 and rules 2/6 together.

@@ -204,7 +204,11 @@ def _vehicle(raw: Any, path: str, n: int) -> Vehicle:
     min_soc = read_number(v["min_soc_kwh"], f"{path}.min_soc_kwh", lo=0, hi=battery)
     # Strict reading: a plan must satisfy rule 5 at plug-in, so the scenario must allow it.
     initial = read_number(v["initial_soc_kwh"], f"{path}.initial_soc_kwh", lo=min_soc, hi=battery)
-    p0 = read_int(v.get("plugged_in_from_slot", 0), f"{path}.plugged_in_from_slot", lo=0, hi=n - 1)
+    # A car whose trip ends at or after the horizon's end is away all along: the spec sets no
+    # upper bound, and `export_scenario` writes `slots` for it (energy/problem.py), so any
+    # later slot reads as the horizon's end (rule 3 is the same inside the horizon).
+    raw_p0 = read_int(v.get("plugged_in_from_slot", 0), f"{path}.plugged_in_from_slot", lo=0)
+    p0 = min(raw_p0, n)
     windows_raw = v.get("unavailable", [])
     if not isinstance(windows_raw, list):
         raise ScenarioError(f"{path}.unavailable: must be an array of [from_slot, to_slot)")
@@ -223,7 +227,7 @@ def _vehicle(raw: Any, path: str, n: int) -> Vehicle:
         for key in ("departure_slot", "departure_soc_kwh"):
             if key not in v:
                 raise ScenarioError(f"{path}.{key}: required for a private vehicle")
-        dep = read_int(v["departure_slot"], f"{path}.departure_slot", lo=p0 + 1)
+        dep = read_int(v["departure_slot"], f"{path}.departure_slot", lo=raw_p0 + 1)
         dep_soc = read_number(v["departure_soc_kwh"], f"{path}.departure_soc_kwh", lo=0, hi=battery)
     else:
         for key in ("departure_slot", "departure_soc_kwh"):
