@@ -271,6 +271,7 @@ def runs(seeds: int) -> Iterator[Run]:
     yield Run("m/seed5/t20", _small("m", 5), 20.0)
     yield from _odd()
     yield from _stress()
+    yield from _edges()
     yield from _broken()
 
 
@@ -485,6 +486,35 @@ def _stress() -> Iterator[Run]:
         _mut_export_floor_share(_small("s100", 9, private_v2g=1.0), 24.75, 26.0, 0.5),
         3.0,
     )
+
+
+def _edges() -> Iterator[Run]:
+    """Single fields at the edge of what the spec allows."""
+    d = _small("d2", 9, flexibility=True)
+    n = d["slots"]
+    shared = [v for v in d["vehicles"] if v["kind"] == "shared"]
+    priv = [v for v in d["vehicles"] if v["kind"] == "private"]
+    # a car on a trip past the horizon (export_scenario writes `slots`), one later still
+    shared[0]["plugged_in_from_slot"] = n
+    shared[1]["plugged_in_from_slot"] = n + 40
+    priv[0]["plugged_in_from_slot"] = n
+    priv[0]["departure_slot"] = n + 20
+    d["bookings"] = [b for b in d["bookings"] if b.get("vehicle") is None]
+    yield Run("edge/back-after-horizon", d, 5.0)
+    d = _small("s100", 9)
+    n = d["slots"]
+    for v in d["vehicles"][:6]:
+        v["unavailable"] = [[10, 30], [20, 40], [n - 1, n]]
+    d["bookings"] = [b for b in d["bookings"] if b.get("vehicle") is None]
+    yield Run("edge/overlapping-maintenance", d, 3.0)
+    d = _small("s92", 9)
+    for b in d["bookings"][:10]:
+        b["expected_km"] = b["promised_range_km"] * 6  # a return below the floor if served
+    yield Run("edge/trips-drain-the-battery", d, 3.0)
+    d = _small("cap", 9)
+    for v in d["vehicles"]:
+        v["initial_soc_kwh"] = v["min_soc_kwh"] if v["kind"] == "shared" else v["battery_kwh"]
+    yield Run("edge/shared-empty-private-full", d, 3.0)
 
 
 CASES_LIMIT = {"s92": 10.0, "s100": 10.0, "cap": 10.0, "d2": 10.0}
