@@ -20,6 +20,7 @@ Choices the spec leaves to the hub (documented here because plans depend on them
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -246,7 +247,40 @@ def build_hub_scenario(*, hub: Hub, start: datetime, slots: int, now: datetime) 
     flex = _flex_prices(site, start, slots, minutes) if site.offers_flexibility else None
     if flex is not None:
         document["flexibility"] = flex
+    notes += _unbind_unkeepable(document)
     return BuiltScenario(document, vehicle_ids, session_ids, booking_ids, notes)
+
+
+_BOUND_PROBLEM = re.compile(r"^bookings\[(\d+)\]\.(vehicle|promised_range_km): ")
+
+
+def _unbind_unkeepable(document: dict[str, Any]) -> list[str]:
+    """Bookings bound to a car that cannot serve them in this scenario, planned unbound.
+
+    The spec rejects a whole scenario for one bound booking its car cannot keep (strict
+    reading 4: an overdue car assumed back after the booking's start, a car back too late for
+    its turnaround, or too empty to reach the promise in time), and the hub would then get no
+    plan at all. Such a booking is planned without its binding instead, so the dispatcher can
+    give it another car (the late-return job re-binds it in the database), and the run's
+    notes name it. The parser's own checks decide, one booking at a time."""
+    from energy.dispatch.parse import parse_scenario
+    from energy.dispatch.scenario import ScenarioError
+
+    notes: list[str] = []
+    bookings = document["bookings"]
+    for _ in range(len(bookings)):
+        try:
+            parse_scenario(document)
+        except ScenarioError as exc:
+            found = _BOUND_PROBLEM.match(str(exc))
+            if found is None or bookings[int(found.group(1))].get("vehicle") is None:
+                break  # not a bound booking's problem: the planning service reports it
+            booking = bookings[int(found.group(1))]
+            notes.append(f"{booking['id']} planned without its car {booking['vehicle']}")
+            booking["vehicle"] = None
+            continue
+        break
+    return notes
 
 
 def _merge(windows: list[list[int]]) -> list[list[int]]:

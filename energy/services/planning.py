@@ -201,6 +201,11 @@ def hub_plan(
         return _fail(run, RunStatus.FAILED, f"solver crashed: {exc.__class__.__name__}: {exc}")
     run.solver_seconds = time.perf_counter() - began
     run.plan = plan.to_json_dict()
+    summary = run.plan.get("summary") if isinstance(run.plan, dict) else None
+    if built.notes and isinstance(summary, dict):
+        # what building the scenario assumed (an overdue car, a booking planned without its
+        # car, default prices): the trigger has room for only the first of them
+        summary["notes"] = [f"scenario: {n}" for n in built.notes] + list(summary.get("notes", []))
     report = plan.report  # the solver's typed account (None from a solver that gives none)
     run.solver = (report.solver if report else "unknown solver")[:80]
     run.solver_status = (report.status if report else "")[:40]

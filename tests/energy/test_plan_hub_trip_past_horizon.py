@@ -52,3 +52,59 @@ def test_a_car_away_past_the_horizon_leaves_the_hub_planned(hub, resident):
     plan = parse_plan(run.plan, scenario)
     assert check_plan(scenario, plan).valid
     assert not any(plan.power_kw[car.plate])
+
+
+@pytest.mark.django_db
+def test_a_booking_bound_to_an_overdue_car_does_not_stop_the_hubs_plan(hub, resident):
+    """The overdue car is assumed back in the next slot, after its next booking's start: the
+    spec rejects that bound booking (strict reading 4), so it is planned unbound, with a note,
+    and every other booking and car is still planned."""
+    with time_machine.travel(NOW, tick=False):
+        late = booking_create(
+            resident=resident,
+            hub=hub,
+            start=NOW + timedelta(hours=1),
+            end=NOW + timedelta(hours=2),
+            promised_range_km=50,
+            now=NOW,
+        )
+        nxt = booking_create(
+            resident=resident,
+            hub=hub,
+            start=NOW + timedelta(hours=3),
+            end=NOW + timedelta(hours=5),
+            promised_range_km=80,
+            now=NOW,
+        )
+        car = Vehicle.objects.filter(hub=hub).order_by("plate").first()
+        assert car is not None
+        # the car should have been back at 07:45; its next booking starts now and is bound
+        Booking.objects.filter(pk=late.pk).update(
+            status=BookingStatus.ACTIVE,
+            vehicle=car,
+            start=NOW - timedelta(hours=3),
+            end=NOW - timedelta(minutes=15),
+            block_start=NOW - timedelta(hours=3),
+            block_end=NOW,
+        )
+        Booking.objects.filter(pk=nxt.pk).update(
+            status=BookingStatus.BOUND,
+            vehicle=car,
+            start=NOW,
+            end=NOW + timedelta(hours=2),
+            block_start=NOW,
+            block_end=NOW + timedelta(hours=2, minutes=15),
+        )
+        run = hub_plan(hub=hub, trigger="test", slots=96)
+
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    key = f"booking-{nxt.pk}"
+    assert run.plan is not None
+    notes = run.plan["summary"]["notes"]
+    assert f"scenario: {key} planned without its car {car.plate}" in notes
+    scenario = parse_scenario(run.scenario)
+    booking = next(b for b in scenario.bookings if b.id == key)
+    assert booking.vehicle is None
+    plan = parse_plan(run.plan, scenario)
+    assert check_plan(scenario, plan).valid
+    assert plan.assignments[key] != car.plate  # the car is not back yet
