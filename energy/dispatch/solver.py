@@ -315,6 +315,12 @@ def _stages_inner(run: _Run) -> None:
         if staged:
             run.flex_note += "; the LP with flexibility had no time left"
         return
+    if focus is not None and run.left() < FLEX_LP_FACTOR * lp_seconds:
+        # a warm re-plan (rolling horizon) ends with flexibility around its plan rather than
+        # wait until the deadline for an LP that would not finish (af: 8 s against 4 left)
+        run.flex_note += "; the LP with flexibility would not finish in the time left"
+        run.stage("lp with flexibility", time.perf_counter(), "skipped: would not finish")
+        return
     _flex_lp_stage(run, plan, dict(assignment), "lp with flexibility")
     if early_flex is not None:
         early_flex.join(timeout=max(0.0, run.left()))

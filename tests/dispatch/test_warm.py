@@ -76,3 +76,29 @@ def test_the_benchmark_measures_a_warm_replan_on_real_data() -> None:
     assert row["cold_s"] > 0 and row["warm_s"] > 0
     # no wall-clock target here (a shared machine): only that both plans are comparable
     assert row["warm_score"] <= row["cold_score"] + max(0.5, 0.02 * abs(row["cold_score"]))
+
+
+def test_a_warm_replan_does_not_wait_for_a_flexibility_lp_that_cannot_finish(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When the time left is below what the LP with flexibility takes (FLEX_LP_FACTOR x the
+    LP without it), a warm re-plan ends with flexibility around its plan instead of running
+    into the deadline; a cold plan still tries it."""
+    from energy.dispatch import solver as solver_module
+
+    first_doc = _day(flex=True)
+    first = solve(parse_scenario(first_doc), time_limit=20)
+    doc = copy.deepcopy(first_doc)
+    doc["bookings"].append(booking("new", 44, 56, 90.0))
+    scn = parse_scenario(doc)
+    previous = {b: v for b, v in first.assignments.items() if v is not None}
+    monkeypatch.setattr(solver_module, "FLEX_LP_FACTOR", 1e9)
+    warm = solve(scn, time_limit=20, warm=previous)
+    cold = solve(scn, time_limit=20)
+    assert warm.report is not None and cold.report is not None
+    assert check_plan(scn, warm).valid
+    warm_stages = {s.stage: s.outcome for s in warm.report.stages}
+    cold_stages = {s.stage: s.outcome for s in cold.report.stages}
+    assert warm_stages.get("lp with flexibility") == "skipped: would not finish"
+    assert cold_stages.get("lp with flexibility") not in (None, "skipped: would not finish")
+    assert check_plan(scn, warm).terms.flex_income > 0  # offered around the plan
