@@ -18,6 +18,7 @@ import numpy as np
 
 from .assign import assign
 from .baselines import safe_plan, to_plan
+from .bound import relaxation_bound
 from .check import CheckResult, check_plan
 from .core import Arrays, plugged_mask, trips_by_vehicle, with_likely_stay
 from .decompose import solve_fixed
@@ -186,7 +187,7 @@ def solve(
             + ", ".join(map(str, unkept[:20]))
         )
     if compute_bound:
-        _bound(scn, arr, summary, bound_time_limit or time_limit, solver)
+        relaxation_bound(scn, arr, summary, bound_time_limit or time_limit, solver)
     if summary.bound is not None:
         score = result.terms.score
         summary.gap = (score - summary.bound) / max(1.0, abs(score))
@@ -311,8 +312,7 @@ def _stages_inner(run: _Run) -> None:
             run.flex_note += "; the LP with flexibility had no time left"
         return
     if focus is not None and run.left() < FLEX_LP_FACTOR * lp_seconds:
-        # a warm re-plan (rolling horizon) ends with flexibility around its plan rather than
-        # wait until the deadline for an LP that would not finish (af: 8 s against 4 left)
+        # a warm re-plan ends with flexibility around its plan, not waiting for a hopeless LP
         run.flex_note += "; the LP with flexibility would not finish in the time left"
         run.stage("lp with flexibility", time.perf_counter(), "skipped: would not finish")
         return
@@ -418,29 +418,3 @@ def _plan_for(
         plan, more = postprocess(scn, arr, assignment, res)
         notes.extend(more)
     return plan, res, status, notes
-
-
-def _bound(scn: Scenario, arr: Arrays, summary: Summary, budget: float, solver: str) -> None:
-    """The larger of two LP relaxations, each a lower bound on every plan's score: the pooled
-    one (shared cars of one model in one class whatever their initial charge: seconds even at
-    1,000 cars, weaker) first, then the per-car one in the rest of `budget`."""
-    began = time.perf_counter()
-    found: list[tuple[float, str]] = []
-    pooled = build_and_solve(scn, arr, "relaxed", time_limit=budget, solver=solver, pool_initial=1)
-    if pooled.status == "OPTIMAL" and pooled.objective is not None:
-        found.append(
-            (
-                pooled.objective,
-                "LP relaxation of the whole problem (assignment relaxed; shared cars of one "
-                "model pooled whatever their initial charge)",
-            )
-        )
-    left = budget - (time.perf_counter() - began)
-    if left > 1.0:
-        full = build_and_solve(scn, arr, "relaxed", time_limit=left, solver=solver)
-        if full.status == "OPTIMAL" and full.objective is not None:
-            found.append(
-                (full.objective, "LP relaxation of the whole problem (assignment relaxed)")
-            )
-    if found:
-        summary.bound, summary.bound_source = max(found)

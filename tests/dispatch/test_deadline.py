@@ -83,7 +83,10 @@ def test_the_bound_is_not_computed_unless_asked(monkeypatch) -> None:
         modes.append(mode)
         return real(scn, arr, mode, **kw)
 
+    from energy.dispatch import bound as bound_module
+
     monkeypatch.setattr(solver_module, "build_and_solve", spy)
+    monkeypatch.setattr(bound_module, "build_and_solve", spy)
     scn = parse_scenario(_fleet())
     plan = solve(scn, time_limit=10)
     assert "relaxed" not in modes
