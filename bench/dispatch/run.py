@@ -14,9 +14,9 @@ def _child(job: str, case_name: str, time_limit: float, seed: int, out: Any) -> 
     import time as _time
 
     from energy.dispatch.baselines import baseline_plan
+    from energy.dispatch.bound import POOLED, relaxation_bound
     from energy.dispatch.check import check_plan
     from energy.dispatch.core import Arrays
-    from energy.dispatch.lp import build_and_solve
     from energy.dispatch.parse import parse_scenario
     from energy.dispatch.solver import solve
 
@@ -46,25 +46,10 @@ def _child(job: str, case_name: str, time_limit: float, seed: int, out: Any) -> 
         result["score"] = chk.terms.score
         result["violations"] = len(chk.violations)
     else:
-        # Two relaxations, each a valid lower bound, the larger one counts: the pooled one
-        # (cars differing only in initial charge share a class: small, seconds even at 1,000
-        # cars) first, then one class per distinct car in the time that is left.
-        arr = Arrays.of(scn)
-        pooled = build_and_solve(scn, arr, "relaxed", time_limit=time_limit, pool_initial=1)
-        left = time_limit - (_time.perf_counter() - t0)
-        full = build_and_solve(scn, arr, "relaxed", time_limit=left) if left > 1.0 else None
-        found = [
-            (r.objective, name)
-            for r, name in ((pooled, "pooled"), (full, "full"))
-            if r is not None and r.status == "OPTIMAL" and r.objective is not None
-        ]
-        result["score"] = max(found)[0] if found else None
-        result["which"] = max(found)[1] if found else None
-        result["status"] = "; ".join(
-            f"{name} {r.status} in {r.seconds:.0f} s"
-            for r, name in ((pooled, "pooled"), (full, "full"))
-            if r is not None
-        )
+        bound = relaxation_bound(scn, Arrays.of(scn), time_limit)
+        result["score"] = bound.value
+        result["pooled"] = bound.source == POOLED
+        result["status"] = bound.status
         result["seconds"] = _time.perf_counter() - t0
     result["maxrss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     out.put(result)
@@ -231,7 +216,7 @@ def _bound_method(doc: dict[str, Any], bnd: dict[str, Any]) -> str:
         for v in shared
     }
     status = bnd.get("status", "")
-    if bnd.get("which") == "pooled":
+    if bnd.get("pooled"):
         return (
             "LP relaxation, shared cars of one model pooled whatever their initial charge "
             f"(weaker than one class per car; {status})"

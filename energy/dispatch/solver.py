@@ -111,9 +111,8 @@ def solve(
     Anytime: the safe plan comes first, then each stage (LP, flexibility around the plan,
     local search, the LP with flexibility) may only replace it with a better checked plan.
     The stages run in a worker thread; at the deadline the running solver call is
-    interrupted and the best plan so far is returned. The bound (the LP relaxation of the whole
-    problem) is not part of planning: only with `compute_bound`, after the plan, in its own
-    budget (`bound_time_limit`, default `time_limit`).
+    interrupted and the best plan so far is returned. The bound (`bound.py`) is not planning:
+    only with `compute_bound`, after the plan, in its own `bound_time_limit` (or `time_limit`).
 
     Private cars are planned to be charged by their likely departure as well (a softer target
     than rule 6's, see `core.LIKELY_STAY_SHARE`): `likely_stay_share` sets it, as a share of
@@ -187,7 +186,8 @@ def solve(
             + ", ".join(map(str, unkept[:20]))
         )
     if compute_bound:
-        relaxation_bound(scn, arr, summary, bound_time_limit or time_limit, solver)
+        b = relaxation_bound(scn, arr, bound_time_limit or time_limit, solver)
+        summary.bound, summary.bound_source = b.value, b.source or None
     if summary.bound is not None:
         score = result.terms.score
         summary.gap = (score - summary.bound) / max(1.0, abs(score))

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import timezone
 
+from energy.grid.keys import keypair_generate
 from energy.grid.selectors import day_isp_starts
 from energy.models import FlexPriceSlot, GridOperator, Site
 from sharing.models import Hub, Vehicle
@@ -15,6 +16,17 @@ from tests.energy.conftest import make_hub
 from tests.factories import current_plan
 
 EAN = "871687120000000001"
+
+
+def stedin(**fields: object) -> GridOperator:
+    """The tests' grid operator (a fresh public key; `fields` override)."""
+    values: dict[str, object] = {
+        "name": "Stedin",
+        "participant_domain": "dso.example.nl",
+        "endpoint_url": "https://dso.example.nl/m",
+        "public_key": keypair_generate()[1],
+    }
+    return GridOperator.objects.create(**{**values, **fields})
 
 
 def tomorrow(hub: Hub) -> date:

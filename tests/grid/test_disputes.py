@@ -12,8 +12,7 @@ from django.contrib.admin.models import LogEntry
 from django.core import mail
 from django.urls import reverse
 
-from energy.grid.keys import keypair_generate
-from energy.grid.models import DsoOrderSettlement, GridOperator, GridOrder, SettlementVerdict
+from energy.grid.models import DsoOrderSettlement, GridOrder, SettlementVerdict
 from energy.grid.selectors import congestion_point
 from energy.grid.services import (
     OrderClaim,
@@ -25,7 +24,7 @@ from energy.grid.services import (
     flex_order_accept,
     flex_settlement_check,
 )
-from tests.grid.helpers import planned_tomorrow, tomorrow
+from tests.grid.helpers import planned_tomorrow, stedin, tomorrow
 
 pytestmark = pytest.mark.django_db
 
@@ -33,12 +32,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def order(monkeypatch) -> GridOrder:
     monkeypatch.setattr("energy.grid.services.orders.replan_request", lambda **kw: None)
-    operator = GridOperator.objects.create(
-        name="Stedin",
-        participant_domain="dso.example.nl",
-        endpoint_url="https://dso.example.nl/m",
-        public_key=keypair_generate()[1],
-    )
+    operator = stedin()
     hub = planned_tomorrow(operator)
     (offer,) = flex_offers_make(
         hub=hub, buyer=operator, period=tomorrow(hub), isps=[RequestedIsp(40, -4000, -1000)]

@@ -13,11 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from energy.grid.day import PLAN, grid_day
-from energy.grid.keys import keypair_generate
 from energy.grid.services import OrderedIsp, RequestedIsp, flex_offers_make, flex_order_accept
 from energy.grid.settlement import order_delivery
-from energy.models import Charger, ChargerIspPower, GridOperator, SiteIspPower
-from tests.grid.helpers import planned_tomorrow, tomorrow
+from energy.models import Charger, ChargerIspPower, SiteIspPower
+from tests.grid.helpers import planned_tomorrow, stedin, tomorrow
 
 pytestmark = pytest.mark.django_db
 
@@ -26,12 +25,7 @@ pytestmark = pytest.mark.django_db
 def order(monkeypatch):
     """4 kW less import ordered in ISPs 40-42 of tomorrow; an offer of 1 kW more in ISP 60."""
     monkeypatch.setattr("energy.grid.services.orders.replan_request", lambda **kw: None)
-    operator = GridOperator.objects.create(
-        name="Stedin",
-        participant_domain="dso.example.nl",
-        endpoint_url="https://dso.example.nl/m",
-        public_key=keypair_generate()[1],
-    )
+    operator = stedin()
     hub = planned_tomorrow(operator)  # baseline -2 kW per ISP, the car charging 3 kW of it
     day = tomorrow(hub)
     (offer,) = flex_offers_make(

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from energy.grid.keys import keypair_generate
 from energy.grid.services import (
     OrderedIsp,
     Rejected,
@@ -17,20 +16,15 @@ from energy.grid.services import (
     flex_offers_make,
     flex_order_accept,
 )
-from energy.models import GridOperator, GridOrder
-from tests.grid.helpers import planned_tomorrow, tomorrow
+from energy.models import GridOrder
+from tests.grid.helpers import planned_tomorrow, stedin, tomorrow
 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_two_copies_at_once_are_one_order_and_two_equal_answers(monkeypatch):
     monkeypatch.setattr("energy.grid.services.orders.replan_request", lambda **kw: None)
-    operator = GridOperator.objects.create(
-        name="Stedin",
-        participant_domain="dso.example.nl",
-        endpoint_url="https://dso.example.nl/m",
-        public_key=keypair_generate()[1],
-    )
+    operator = stedin()
     hub = planned_tomorrow(operator)
     (offer,) = flex_offers_make(
         hub=hub, buyer=operator, period=tomorrow(hub), isps=[RequestedIsp(40, -4000, -1000)]

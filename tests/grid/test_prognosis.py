@@ -9,26 +9,19 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from energy.grid.keys import keypair_generate
 from energy.grid.selectors import day_isp_starts
 from energy.grid.services import prognoses_prepare
-from energy.models import DPrognosis, GridOperator
+from energy.models import DPrognosis
 from sharing.models import Vehicle
 from tests.factories import current_plan
-from tests.grid.helpers import planned_tomorrow, tomorrow
+from tests.grid.helpers import planned_tomorrow, stedin, tomorrow
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def operator():
-    return GridOperator.objects.create(
-        name="Stedin",
-        participant_domain="dso.example.nl",
-        endpoint_url="https://dso.example.nl/m",
-        public_key=keypair_generate()[1],
-        min_prognosis_interval_seconds=600,
-    )
+    return stedin(min_prognosis_interval_seconds=600)
 
 
 def test_a_changed_plan_is_a_new_revision_at_most_once_per_interval(operator):

@@ -11,12 +11,11 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from energy.grid.keys import keypair_generate
 from energy.grid.services import OrderedIsp, RequestedIsp, flex_offers_make, flex_order_accept
 from energy.grid.settlement import order_delivery
-from energy.models import Charger, ChargerIspPower, GridOperator
+from energy.models import Charger, ChargerIspPower
 from energy.services.chargers import charger_meter_record
-from tests.grid.helpers import planned_tomorrow, tomorrow
+from tests.grid.helpers import planned_tomorrow, stedin, tomorrow
 
 pytestmark = pytest.mark.django_db
 
@@ -24,12 +23,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def ordered(monkeypatch):
     monkeypatch.setattr("energy.grid.services.orders.replan_request", lambda **kw: None)
-    operator = GridOperator.objects.create(
-        name="Stedin",
-        participant_domain="dso.example.nl",
-        endpoint_url="https://dso.example.nl/m",
-        public_key=keypair_generate()[1],
-    )
+    operator = stedin()
     hub = planned_tomorrow(operator)  # the car charges 3 kW in every slot of the baseline
     (offer,) = flex_offers_make(
         hub=hub,

@@ -19,7 +19,6 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from energy.grid.keys import keypair_generate
 from energy.grid.services import (
     OrderedIsp,
     RequestedIsp,
@@ -33,13 +32,12 @@ from energy.models import (
     Aggregator,
     Charger,
     ChargerIspPower,
-    GridOperator,
     SiteIspPower,
     SiteMeter,
     SiteMeterReading,
 )
 from tests.energy.conftest import make_hub
-from tests.grid.helpers import database_url, planned_tomorrow, tomorrow
+from tests.grid.helpers import database_url, planned_tomorrow, stedin, tomorrow
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -208,12 +206,7 @@ def test_the_import_command_keeps_each_reading_once(tmp_path, hub):
 @pytest.fixture
 def ordered(monkeypatch):
     monkeypatch.setattr("energy.grid.services.orders.replan_request", lambda **kw: None)
-    operator = GridOperator.objects.create(
-        name="Stedin",
-        participant_domain="dso.example.nl",
-        endpoint_url="https://dso.example.nl/m",
-        public_key=keypair_generate()[1],
-    )
+    operator = stedin()
     hub = planned_tomorrow(operator)  # baseline -2 kW per ISP, the car charging 3 kW of it
     (offer,) = flex_offers_make(
         hub=hub,

@@ -12,7 +12,6 @@ import time_machine
 from django.utils import timezone
 
 from config.celery import app
-from energy.grid.keys import keypair_generate
 from energy.grid.services import site_meter_readings_prune
 from energy.grid.tasks import purge_site_meter_readings
 from energy.models import (
@@ -27,6 +26,7 @@ from energy.models import (
 )
 from sharing.models import Hub
 from tests.energy.conftest import make_hub
+from tests.grid.helpers import stedin
 
 pytestmark = pytest.mark.django_db
 
@@ -42,12 +42,7 @@ def _now(settings):
 
 @pytest.fixture
 def operator() -> GridOperator:
-    return GridOperator.objects.create(
-        name="Stedin",
-        participant_domain="dso.example.nl",
-        endpoint_url="https://dso.example.nl/m",
-        public_key=keypair_generate()[1],
-    )
+    return stedin()
 
 
 def order_on(hub: Hub, day: date, buyer: GridOperator | Aggregator) -> GridOrder:
