@@ -30,7 +30,9 @@ def test_bench_uftp_answers_every_request_and_applies_each_order_once(tmp_path):
         "--speed=900",  # one a second
         "--window=60",  # nearly all the horizon: wherever the plans hold flexibility
         "--lead=1",
-        "--slots=64",
+        # a plan reaches the end of its local day from any hour (a 100-slot day at most):
+        # only a day the plan covers to its end gets a D-Prognosis
+        "--slots=104",
         "--time-limit=5",
         "--duplicate-every=1",  # every order twice
         "--settle=120",
