@@ -57,6 +57,7 @@ class CarLP:
         self.h.setOptionValue("output_flag", False)
         self.h.setOptionValue("threads", 1)
         self.h.passModel(lp)
+        self.cost = np.asarray(m.obj, dtype=float).copy()
 
     def bounds(self, trips: Iterable[Booking]) -> tuple[FloatArr, FloatArr, FloatArr, FloatArr]:
         """Column and row bounds of the car's LP with these trips."""
@@ -94,7 +95,16 @@ class CarLP:
 
     def value(self, trips: Iterable[Booking], time_limit: float = 10.0) -> float:
         """The LP optimum (the spec's score terms of this car at fixed prices), inf if none."""
-        lb, ub, rlo, rhi = self.bounds(trips)
+        self._load(*self.bounds(trips))
+        # (HiGHS' time limit counts every run of this instance: its clock plus what is left)
+        self.h.setOptionValue("time_limit", self.h.getRunTime() + max(0.1, time_limit))
+        self.h.run()
+        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return np.inf
+        return float(self.h.getInfo().objective_function_value) + self.model.const
+
+    def _load(self, lb: FloatArr, ub: FloatArr, rlo: FloatArr, rhi: FloatArr) -> None:
+        """Hand HiGHS the bounds that differ from the loaded ones (the basis stays warm)."""
         old_lb, old_ub, old_rlo, old_rhi = self.loaded
         col = np.flatnonzero((lb != old_lb) | (ub != old_ub)).astype(np.int32)
         if col.size:
@@ -103,8 +113,22 @@ class CarLP:
         if row.size:
             self.h.changeRowsBounds(row.size, row, rlo[row], rhi[row])  # type: ignore[attr-defined]
         self.loaded = (lb, ub, rlo, rhi)
-        self.h.setOptionValue("time_limit", max(0.1, time_limit))
+
+    def column(
+        self,
+        bounds: tuple[FloatArr, FloatArr, FloatArr, FloatArr],
+        cost: FloatArr,
+        time_limit: float,
+    ) -> FloatArr | None:
+        """The LP's solution vector with these bounds (`bounds(trips)`, perhaps narrowed) and
+        column costs (the model's `obj` plus prices), None if not optimal (`colgen.py`)."""
+        self._load(*bounds)
+        changed = np.flatnonzero(cost != self.cost).astype(np.int32)
+        if changed.size:
+            self.h.changeColsCost(changed.size, changed, cost[changed])
+            self.cost = cost.copy()
+        self.h.setOptionValue("time_limit", self.h.getRunTime() + max(0.05, time_limit))
         self.h.run()
         if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return np.inf
-        return float(self.h.getInfo().objective_function_value) + self.model.const
+            return None
+        return np.asarray(self.h.getSolution().col_value, dtype=float)

@@ -20,12 +20,13 @@ from .assign import assign
 from .baselines import safe_plan, to_plan
 from .bound import relaxation_bound
 from .check import CheckResult, check_plan
+from .colgen import flex_by_colgen
 from .core import Arrays, plugged_mask, trips_by_vehicle, with_likely_stay
 from .decompose import solve_fixed
 from .flexaround import flex_around
 from .improve import improve
-from .keepband import keep_band
-from .lp import LPResult, build_and_solve, builder
+from .lp import LPResult, builder
+from .lpplan import plan_for
 from .plan import Plan, StageTime, Summary
 from .postprocess import postprocess
 from .ranking import band_excess, key_better, plan_key
@@ -232,7 +233,7 @@ def _stages_inner(run: _Run) -> None:
     # plan early), flexibility around it without an LP, then the LP with flexibility
     staged = flex
     began = time.perf_counter()
-    plan, res, _status, more = _plan_for(
+    plan, res, _status, more = plan_for(
         scn, arr, assignment, run.stop_at, run.solver, with_flex=not staged
     )
     run.notes.extend(more)
@@ -253,7 +254,10 @@ def _stages_inner(run: _Run) -> None:
     # ... when it can finish: it took 7-40x the LP without flexibility (d2, c, af); where it
     # cannot, it would only slow the search down (two cores)
     # (not in a warm re-plan: its search moves a few bookings and is over before the LP is)
-    if staged and focus is None and run.left() > max(1.0, FLEX_LP_FACTOR * lp_seconds):
+    # (where it cannot, column generation on the grid rows runs after the search: alongside,
+    # building the cars' LPs took the search's core, measured on af)
+    lp_fits = run.left() > max(1.0, FLEX_LP_FACTOR * lp_seconds)
+    if staged and focus is None and lp_fits:
         early_flex = threading.Thread(
             target=_flex_lp_stage,
             args=(run, plan, early_assignment, "lp with flexibility (alongside)"),
@@ -285,8 +289,9 @@ def _stages_inner(run: _Run) -> None:
             better, info = assignment, f"local search failed ({exc!r}); kept the first plan"
         run.notes.append(f"{info} in {time.perf_counter() - t_search:.2f} s")
         outcome = "no move"
+        res2: LPResult | None = None
         if better != assignment and not run.stopped():
-            plan2, _res2, _st2, more2 = _plan_for(
+            plan2, res2, _st2, more2 = plan_for(
                 scn, arr, dict(better), run.stop_at, run.solver, with_flex=not staged
             )
             outcome, chk2 = run.offer_checked(plan2, "local search")
@@ -299,7 +304,7 @@ def _stages_inner(run: _Run) -> None:
                 if outcome != "improved":
                     outcome = "better than the LP's assignment"
                 run.notes.extend(more2)
-                plan, assignment = plan2, dict(plan2.assignments)
+                plan, assignment, res = plan2, dict(plan2.assignments), res2 or res
                 if staged:
                     _offer_flex_around(run, plan, assignment, "local search + flexibility around")
         run.stage("local search", t_search, outcome)
@@ -311,12 +316,15 @@ def _stages_inner(run: _Run) -> None:
         if staged:
             run.flex_note += "; the LP with flexibility had no time left"
         return
-    if focus is not None and run.left() < FLEX_LP_FACTOR * lp_seconds:
-        # a warm re-plan ends with flexibility around its plan, not waiting for a hopeless LP
-        run.flex_note += "; the LP with flexibility would not finish in the time left"
-        run.stage("lp with flexibility", time.perf_counter(), "skipped: would not finish")
-        return
-    _flex_lp_stage(run, plan, dict(assignment), "lp with flexibility")
+    if run.left() < FLEX_LP_FACTOR * lp_seconds:
+        if focus is not None:
+            # a warm re-plan ends with flexibility around its plan, not waiting for a hopeless LP
+            run.flex_note += "; the LP with flexibility would not finish in the time left"
+            run.stage("lp with flexibility", time.perf_counter(), "skipped: would not finish")
+            return
+        _colgen_stage(run, res, dict(assignment), "lp with flexibility (column generation)")
+    else:
+        _flex_lp_stage(run, plan, dict(assignment), "lp with flexibility")
     if early_flex is not None:
         early_flex.join(timeout=max(0.0, run.left()))
 
@@ -349,6 +357,31 @@ def _flex_lp_stage(run: _Run, plan: Plan, assignment: dict[str, str | None], nam
     run.stage(name, began, outcome)
 
 
+def _colgen_stage(
+    run: _Run,
+    res: LPResult,
+    assignment: dict[str, str | None],
+    name: str,
+) -> None:
+    """The LP with flexibility by column generation around `res` (`colgen.py`), anytime."""
+    began = time.perf_counter()
+    try:
+        outcome, how = flex_by_colgen(
+            run.scn,
+            run.arr,
+            assignment,
+            res,
+            run.stop_at,
+            lambda plan: run.offer_checked(plan, name),
+            stop=run.stopped,
+        )
+        run.notes.append(how)
+        run.flex_note += f"; {how}"
+    except Exception as exc:  # the best plan so far stands
+        outcome = f"failed ({exc.__class__.__name__})"
+    run.stage(name, began, outcome)
+
+
 def _offer_flex_around(run: _Run, plan: Plan, assignment: dict[str, str | None], name: str) -> None:
     """Rule 8 around the existing plan without an LP (`flexaround.py`), if the check agrees."""
     began = time.perf_counter()
@@ -368,53 +401,3 @@ def _offer_flex_around(run: _Run, plan: Plan, assignment: dict[str, str | None],
             f"{float(fu.sum() + fd.sum()) * arr.h:.1f} kWh of capacity-slots"
         )
     run.stage(name, began, outcome)
-
-
-def _plan_for(
-    scn: Scenario,
-    arr: Arrays,
-    assignment: dict[str, str | None],
-    deadline: float,
-    solver: str,
-    *,
-    with_flex: bool = True,
-) -> tuple[Plan | None, LPResult | None, str, list[str]]:
-    """Steps 2-3 for one assignment (mutated: bookings the grid cannot feed become null)."""
-    notes: list[str] = []
-    bound_of = {b.id: b.vehicle for b in scn.bookings}
-    res: LPResult | None = None
-    for _ in range(4):
-        remaining = deadline - time.perf_counter()
-        if remaining < 0.1:
-            break
-        res = build_and_solve(
-            scn,
-            arr,
-            "fixed",
-            assignment=assignment,
-            time_limit=remaining * 0.9,
-            solver=solver,
-            with_flex=with_flex and arr.up is not None,
-        )
-        if res.objective is None:
-            break
-        failing = [bid for bid, s in res.promise_slack.items() if s > 1e-4]
-        droppable = [bid for bid in failing if bound_of[bid] is None]
-        if not droppable:
-            break
-        for bid in droppable:
-            assignment[bid] = None
-            notes.append(
-                f"booking {bid} left unserved: the grid limit cannot charge its car in time"
-            )
-        res = None
-
-    if res is not None and res.objective is not None and res.grid_slack > 1e-4:
-        res = keep_band(scn, arr, assignment, res, deadline, solver, with_flex, notes)
-
-    plan: Plan | None = None
-    status = "NO_SOLUTION" if res is None else res.status
-    if res is not None and res.objective is not None:
-        plan, more = postprocess(scn, arr, assignment, res)
-        notes.extend(more)
-    return plan, res, status, notes

@@ -46,7 +46,7 @@ def test_a_hanging_stage_still_yields_a_checked_plan_by_the_deadline(monkeypatch
         time.sleep(60)
         raise AssertionError("unreachable")
 
-    monkeypatch.setattr(solver_module, "_plan_for", hang)
+    monkeypatch.setattr(solver_module, "plan_for", hang)
     scn = parse_scenario(_fleet())
     began = time.perf_counter()
     plan = solve(scn, time_limit=1.5)
@@ -77,15 +77,16 @@ def test_the_summary_names_the_stage_and_times_every_stage() -> None:
 
 def test_the_bound_is_not_computed_unless_asked(monkeypatch) -> None:
     modes: list[str] = []
-    real = solver_module.build_and_solve
+    from energy.dispatch import bound as bound_module
+    from energy.dispatch import lpplan as lpplan_module
+
+    real = lpplan_module.build_and_solve
 
     def spy(scn: Any, arr: Any, mode: str, **kw: Any) -> Any:
         modes.append(mode)
         return real(scn, arr, mode, **kw)
 
-    from energy.dispatch import bound as bound_module
-
-    monkeypatch.setattr(solver_module, "build_and_solve", spy)
+    monkeypatch.setattr(lpplan_module, "build_and_solve", spy)
     monkeypatch.setattr(bound_module, "build_and_solve", spy)
     scn = parse_scenario(_fleet())
     plan = solve(scn, time_limit=10)

@@ -8,7 +8,7 @@ from energy.dispatch import check_plan, parse_scenario
 from energy.dispatch.assign import assign
 from energy.dispatch.core import Arrays
 from energy.dispatch.improve import improve
-from energy.dispatch.solver import _plan_for
+from energy.dispatch.lpplan import plan_for
 from tests.dispatch.factories import booking, scenario, vehicle
 
 
@@ -34,12 +34,12 @@ def test_local_search_keeps_rules_and_never_loses() -> None:
     arr = Arrays.of(scn)
     first = assign(scn, arr)
     deadline = time.perf_counter() + 20.0
-    plan, _, _, _ = _plan_for(scn, arr, dict(first), deadline, "highs")
+    plan, _, _, _ = plan_for(scn, arr, dict(first), deadline, "highs")
     assert plan is not None
     better, info = improve(scn, arr, first, plan, deadline=deadline, with_duals=True)
     assert "local search" in info
     assert better["bound"] == "v2g-2"  # rule 1
-    plan2, _, _, _ = _plan_for(scn, arr, dict(better), deadline, "highs")
+    plan2, _, _, _ = plan_for(scn, arr, dict(better), deadline, "highs")
     assert plan2 is not None
     chk1, chk2 = check_plan(scn, plan), check_plan(scn, plan2)
     assert chk1.valid and chk2.valid, chk2.violations[:3]  # rule 2 and everything else

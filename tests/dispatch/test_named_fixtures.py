@@ -159,7 +159,7 @@ def test_summary_reports_terms_solver_bound_and_gap() -> None:
 
 
 def test_solver_failure_falls_back_to_a_safe_plan(monkeypatch: pytest.MonkeyPatch) -> None:
-    from energy.dispatch import solver as solver_mod
+    from energy.dispatch import lpplan as lpplan_mod
     from energy.dispatch.lp import LPResult
 
     def broken(*args: Any, **kwargs: Any) -> LPResult:
@@ -167,7 +167,7 @@ def test_solver_failure_falls_back_to_a_safe_plan(monkeypatch: pytest.MonkeyPatc
             status="NOT_SOLVED", solver="highs", seconds=0.0, objective=None, bound=None
         )
 
-    monkeypatch.setattr(solver_mod, "build_and_solve", broken)
+    monkeypatch.setattr(lpplan_mod, "build_and_solve", broken)
     scn = parse_scenario(scenario(bookings=[booking("b1", 20, 30, 80.0)]))
     plan = solve(scn, time_limit=5.0, compute_bound=False)
     assert check_plan(scn, plan).valid

@@ -289,7 +289,7 @@ def test_a_plan_from_the_safe_fallback_is_recorded_as_a_fallback(hub, monkeypatc
     def broken(*args, **kwargs):
         raise RuntimeError("LP failed")
 
-    monkeypatch.setattr(solver_module, "_plan_for", broken)
+    monkeypatch.setattr(solver_module, "plan_for", broken)
     run = hub_plan(hub=hub, trigger="test", slots=32)
     assert run.status == RunStatus.SUCCEEDED
     assert run.fallback_used is True
