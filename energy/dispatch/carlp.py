@@ -58,6 +58,12 @@ class CarLP:
         self.h.setOptionValue("threads", 1)
         self.h.passModel(lp)
         self.cost = np.asarray(m.obj, dtype=float).copy()
+        # the objective without the grid prices (each car's own score terms: `colgen.py`)
+        self.base_obj = self.cost.copy()
+        gp = prices * arr.h
+        for idx, sign in ((m.power[0][0], 1.0), (m.power[1][0], -1.0)):
+            ok = idx >= 0
+            self.base_obj[idx[ok]] -= sign * gp[ok]
 
     def bounds(self, trips: Iterable[Booking]) -> tuple[FloatArr, FloatArr, FloatArr, FloatArr]:
         """Column and row bounds of the car's LP with these trips."""

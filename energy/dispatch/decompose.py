@@ -16,6 +16,7 @@ partial LP is solved again; after `ROUNDS` rounds (or on a near time limit) the 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -88,11 +89,13 @@ def solve_fixed(
     solver: str = "highs",
     with_flex: bool = True,
     hint: FloatArr | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> tuple[LPResult, str]:
     """The fixed LP's optimum (same result as `build_and_solve(..., "fixed")`) and a note.
 
     `hint`: an earlier plan's power (e.g. the LP without flexibility); slots where its grid row
     is near a limit or not certified start in S, which saves rounds. It never changes the result.
+    `stop` (checked before each solve): give up, returning a result without an optimum.
     """
     t0 = time.perf_counter()
     deadline = t0 + time_limit
@@ -108,6 +111,8 @@ def solve_fixed(
         coupled |= (y - arr.pv < -arr.exp_lim + near) | (y > arr.imp_lim - near)
         coupled = _widen(coupled)
     for rnd in range(ROUNDS):
+        if stop is not None and stop():
+            break
         remaining = deadline - time.perf_counter()
         if remaining < 1.0 or coupled.mean() > FULL_SHARE:
             break  # (grid rows in most slots: the partial LP is the full LP, solved again)
@@ -149,6 +154,8 @@ def solve_fixed(
         coupled |= _widen(bad)
         flex_coupled |= _widen(bad_f)
     remaining = deadline - time.perf_counter()
+    if stop is not None and stop():
+        return LPResult("STOPPED", solver, time.perf_counter() - t0, None, None), "LP: stopped"
     res = build_and_solve(
         scn,
         arr,

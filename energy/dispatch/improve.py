@@ -58,6 +58,7 @@ class _Search:
         assignment: dict[str, str | None],
         prices: FloatArr,
         deadline: float,
+        lps: dict[int, CarLP] | None = None,
     ) -> None:
         self.scn, self.arr, self.prices, self.deadline = scn, arr, prices, deadline
         self.assignment = dict(assignment)
@@ -69,7 +70,7 @@ class _Search:
         for bid, vid in self.assignment.items():
             if vid is not None:
                 self.trips[self.idx[vid]].add(bid)
-        self.lps: dict[int, CarLP] = {}
+        self.lps: dict[int, CarLP] = {} if lps is None else lps
         self.solves = 0
 
     def value(self, i: int, trips: set[str]) -> float:
@@ -114,10 +115,12 @@ def improve(
     deadline: float,
     with_duals: bool = False,
     focus: set[str] | None = None,
+    lps: dict[int, CarLP] | None = None,
 ) -> tuple[dict[str, str | None], str]:
     """A better assignment by local search (or the same one) and a one-line account.
 
     `focus` (a warm re-plan): only moves of these bookings, and swaps involving one of them.
+    `lps` (filled in): the cars' LPs it built, by vehicle index, for the caller to reuse.
 
     `with_duals`: solve the fixed LP once more with GLOP for the grid rows' duals (the marginal
     price where the import limit binds); worth it on small LPs where the grid binds often.
@@ -135,7 +138,7 @@ def improve(
         )
         if res.status == "OPTIMAL" and res.grid_dual.size:
             dual = res.grid_dual
-    s = _Search(scn, arr, assignment, grid_prices(arr, power, dual), deadline)
+    s = _Search(scn, arr, assignment, grid_prices(arr, power, dual), deadline, lps)
     free = [b for b in scn.bookings if b.vehicle is None]
     movable = free if focus is None else [b for b in free if b.id in focus]
     shared = [i for i, v in enumerate(s.vs) if v.kind == "shared"]

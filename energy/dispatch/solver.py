@@ -12,23 +12,20 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 
+from .anytime import Best, Run
 from .assign import assign
 from .baselines import safe_plan, to_plan
 from .bound import relaxation_bound
-from .check import CheckResult, check_plan
-from .colgen import flex_by_colgen
-from .core import Arrays, plugged_mask, trips_by_vehicle, with_likely_stay
-from .decompose import solve_fixed
-from .flexaround import flex_around
+from .check import check_plan
+from .core import Arrays, with_likely_stay
+from .flexstages import colgen_stage, flex_lp_stage, offer_flex_around
 from .improve import improve
 from .lp import LPResult, builder
 from .lpplan import plan_for
-from .plan import Plan, StageTime, Summary
-from .postprocess import postprocess
+from .plan import Plan, Summary
 from .ranking import band_excess, key_better, plan_key
 from .scenario import Scenario
 
@@ -39,62 +36,8 @@ SEARCH_SHARE = 0.8
 # the LP with flexibility runs alongside the local search when the time left is this many times
 # what the LP without flexibility took (measured: 7x on d2, 14x on c, 40x on af)
 FLEX_LP_FACTOR = 40.0
-
-
-@dataclass
-class _Best:
-    """The best checked plan so far (thread-safe): every later stage can only replace it."""
-
-    scn: Scenario
-    plan: Plan | None = None
-    key: tuple[float, float] | None = None
-    stage: str = ""
-    result: CheckResult | None = None  # the checker's verdict on `plan`
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def offer(self, plan: Plan, stage: str, chk: CheckResult) -> bool:
-        key = plan_key(self.scn, plan, chk)
-        if key is None:
-            return False
-        with self.lock:
-            if self.key is not None and not key_better(key, self.key):
-                return False
-            self.plan, self.key, self.stage, self.result = plan, key, stage, chk
-        return True
-
-
-@dataclass
-class _Run:
-    scn: Scenario
-    arr: Arrays
-    best: _Best
-    stop_at: float
-    solver: str
-    cancel: threading.Event
-    stages: list[StageTime] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    flex_note: str = ""
-    warm: dict[str, str] | None = None  # booking id -> the previous plan's car
-    helpers: list[threading.Thread] = field(default_factory=list)  # stages run alongside
-
-    def left(self) -> float:
-        return self.stop_at - time.perf_counter()
-
-    def stopped(self) -> bool:
-        return self.cancel.is_set() or self.left() <= 0.05
-
-    def stage(self, name: str, began: float, outcome: str) -> None:
-        self.stages.append(StageTime(name, round(time.perf_counter() - began, 3), outcome))
-
-    def offer(self, plan: Plan | None, name: str) -> str:
-        return self.offer_checked(plan, name)[0]
-
-    def offer_checked(self, plan: Plan | None, name: str) -> tuple[str, CheckResult | None]:
-        """The outcome for the stage account, and the checker's verdict (run once)."""
-        if plan is None:
-            return "no plan", None
-        chk = check_plan(self.scn, plan)
-        return ("improved" if self.best.offer(plan, name, chk) else "not better"), chk
+# below this many times, the LP with flexibility is not tried at all (af: 35x; c: 6-24x)
+HOPELESS_FACTOR = 15.0
 
 
 def solve(
@@ -130,7 +73,7 @@ def solve(
     # what is left after the worker: the summary and the caller's writing of the plan
     reserve = min(0.1 * time_limit, 0.05 + 4e-6 * cells)
     arr = Arrays.of(scn)
-    run = _Run(scn, arr, _Best(scn), t0 + time_limit - reserve, solver, threading.Event())
+    run = Run(scn, arr, Best(scn), t0 + time_limit - reserve, solver, threading.Event())
     run.warm = dict(warm) if warm is not None else None
     worker = threading.Thread(target=_stages, args=(run,), name="dispatch", daemon=True)
     worker.start()
@@ -197,7 +140,7 @@ def solve(
     return plan
 
 
-def _stages(run: _Run) -> None:
+def _stages(run: Run) -> None:
     """Safe plan, LP, flexibility around it, local search, LP with flexibility: in order."""
     try:
         _stages_inner(run)
@@ -205,7 +148,7 @@ def _stages(run: _Run) -> None:
         run.notes.append(f"a stage failed ({exc.__class__.__name__}: {exc}); best plan kept")
 
 
-def _stages_inner(run: _Run) -> None:
+def _stages_inner(run: Run) -> None:
     scn, arr = run.scn, run.arr
     began = time.perf_counter()
     assignment = assign(scn, arr, policy="cost", prefer=run.warm)
@@ -245,7 +188,7 @@ def _stages_inner(run: _Run) -> None:
     # staged: against the best plan, which has flexibility around it, it would never win)
     lp_key = plan_key(scn, plan, lp_chk)
     if staged:
-        _offer_flex_around(run, plan, assignment, "lp + flexibility around")
+        offer_flex_around(run, plan, assignment, "lp + flexibility around")
     # the LP with flexibility for this assignment, alongside the local search (a second core;
     # on 124 cars it takes 8 s where the LP without flexibility took 0.2)
     early_flex: threading.Thread | None = None
@@ -259,7 +202,7 @@ def _stages_inner(run: _Run) -> None:
     lp_fits = run.left() > max(1.0, FLEX_LP_FACTOR * lp_seconds)
     if staged and focus is None and lp_fits:
         early_flex = threading.Thread(
-            target=_flex_lp_stage,
+            target=flex_lp_stage,
             args=(run, plan, early_assignment, "lp with flexibility (alongside)"),
             name="dispatch-flex",
             daemon=True,
@@ -284,6 +227,7 @@ def _stages_inner(run: _Run) -> None:
                 # well, and GLOP's duals would cost most of its time (0.8 of 1.2 s on d2)
                 with_duals=focus is None and len(scn.vehicles) * scn.slots <= STAGED_CELLS,
                 focus=focus,
+                lps=run.car_lps,
             )
         except Exception as exc:
             better, info = assignment, f"local search failed ({exc!r}); kept the first plan"
@@ -306,7 +250,7 @@ def _stages_inner(run: _Run) -> None:
                 run.notes.extend(more2)
                 plan, assignment, res = plan2, dict(plan2.assignments), res2 or res
                 if staged:
-                    _offer_flex_around(run, plan, assignment, "local search + flexibility around")
+                    offer_flex_around(run, plan, assignment, "local search + flexibility around")
         run.stage("local search", t_search, outcome)
     if early_flex is not None and dict(assignment) == early_assignment:
         # the search kept the assignment: the LP alongside is the one to wait for
@@ -322,82 +266,29 @@ def _stages_inner(run: _Run) -> None:
             run.flex_note += "; the LP with flexibility would not finish in the time left"
             run.stage("lp with flexibility", time.perf_counter(), "skipped: would not finish")
             return
-        _colgen_stage(run, res, dict(assignment), "lp with flexibility (column generation)")
+        name = "lp with flexibility (column generation)"
+        if run.left() < HOPELESS_FACTOR * lp_seconds:
+            # column generation alone (the LP alongside would halve its rounds: af)
+            run.stage("lp with flexibility", time.perf_counter(), "skipped: would not finish")
+            colgen_stage(run, res, dict(assignment), name)
+            return
+        # the LP may not finish: column generation alongside it (anytime, one core each);
+        # whichever reaches the LP's optimum first stops the other (the week: the LP on one
+        # assignment took 4 s, on the search's 16 s without finishing; column generation 14)
+        lp_done, cg_done = threading.Event(), threading.Event()
+        cg = threading.Thread(
+            target=colgen_stage,
+            args=(run, res, dict(assignment), name),
+            kwargs={"stop": lp_done, "lp_stop": cg_done, "lp_thread": threading.get_ident()},
+            name="dispatch-colgen",
+            daemon=True,
+        )
+        run.helpers.append(cg)
+        cg.start()
+        if flex_lp_stage(run, plan, dict(assignment), "lp with flexibility", stop=cg_done):
+            lp_done.set()
+        cg.join(timeout=max(0.0, run.left()))
     else:
-        _flex_lp_stage(run, plan, dict(assignment), "lp with flexibility")
+        flex_lp_stage(run, plan, dict(assignment), "lp with flexibility")
     if early_flex is not None:
         early_flex.join(timeout=max(0.0, run.left()))
-
-
-def _flex_lp_stage(run: _Run, plan: Plan, assignment: dict[str, str | None], name: str) -> None:
-    """The LP with flexibility for `assignment` (row generation on the grid rows), warm from
-    `plan`, offered as stage `name` if the check agrees."""
-    scn, arr = run.scn, run.arr
-    began = time.perf_counter()
-    try:
-        hint = np.array([plan.power_kw[v.id] for v in scn.vehicles], dtype=float)
-        full, how = solve_fixed(
-            scn, arr, dict(assignment), time_limit=run.left() * 0.95, solver=run.solver, hint=hint
-        )
-        outcome = "no plan"
-        if full.objective is not None and not run.cancel.is_set():
-            run.notes.append(how)
-            better_plan, more = postprocess(scn, arr, dict(assignment), full)
-            outcome, chk = run.offer_checked(better_plan, name)
-            if chk is not None:
-                run.flex_note += (
-                    f"; the LP with flexibility ({name}) would offer "
-                    f"{chk.terms.flex_income:.2f} EUR"
-                )
-            run.notes.extend(more)
-        else:
-            run.flex_note += f"; the LP with flexibility ({name}) stopped ({full.status})"
-    except Exception as exc:  # the best plan so far stands
-        outcome = f"failed ({exc.__class__.__name__})"
-    run.stage(name, began, outcome)
-
-
-def _colgen_stage(
-    run: _Run,
-    res: LPResult,
-    assignment: dict[str, str | None],
-    name: str,
-) -> None:
-    """The LP with flexibility by column generation around `res` (`colgen.py`), anytime."""
-    began = time.perf_counter()
-    try:
-        outcome, how = flex_by_colgen(
-            run.scn,
-            run.arr,
-            assignment,
-            res,
-            run.stop_at,
-            lambda plan: run.offer_checked(plan, name),
-            stop=run.stopped,
-        )
-        run.notes.append(how)
-        run.flex_note += f"; {how}"
-    except Exception as exc:  # the best plan so far stands
-        outcome = f"failed ({exc.__class__.__name__})"
-    run.stage(name, began, outcome)
-
-
-def _offer_flex_around(run: _Run, plan: Plan, assignment: dict[str, str | None], name: str) -> None:
-    """Rule 8 around the existing plan without an LP (`flexaround.py`), if the check agrees."""
-    began = time.perf_counter()
-    scn, arr = run.scn, run.arr
-    trips = trips_by_vehicle(scn, assignment)
-    plugged = plugged_mask(arr, trips)
-    p = np.array([plan.power_kw[v.id] for v in scn.vehicles], dtype=float)
-    fu, fd = flex_around(scn, arr, p, trips, plugged)
-    ids = [v.id for v in scn.vehicles]
-    withflex = to_plan(scn, assignment, p, {})
-    withflex.flex_up_kw = {vid: [float(x) for x in fu[i]] for i, vid in enumerate(ids)}
-    withflex.flex_down_kw = {vid: [float(x) for x in fd[i]] for i, vid in enumerate(ids)}
-    outcome, chk = run.offer_checked(withflex, name)
-    if outcome == "improved" and chk is not None:
-        run.flex_note = (
-            f"offered around the plan (no LP): {chk.terms.flex_income:.2f} EUR, "
-            f"{float(fu.sum() + fd.sum()) * arr.h:.1f} kWh of capacity-slots"
-        )
-    run.stage(name, began, outcome)

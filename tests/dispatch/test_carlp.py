@@ -81,3 +81,20 @@ def test_warm_car_lp_matches_the_lp_built_from_scratch(with_flex: bool) -> None:
                 assert warm == pytest.approx(ref.objective, abs=1e-6), (v.id, trips)
                 compared += 1
     assert compared > 40 and infeasible > 5
+
+
+@pytest.mark.parametrize("with_flex", [False, True])
+def test_the_objective_without_grid_prices_is_the_same_whatever_the_prices(
+    with_flex: bool,
+) -> None:
+    """`base_obj` (what column generation prices from) takes the grid prices a car's LP was
+    built with back out: a car built by the local search serves column generation as well."""
+    scn = parse_scenario(_doc(with_flex))
+    arr = Arrays.of(scn)
+    prices = np.random.default_rng(7).uniform(-0.1, 0.4, arr.n)
+    for i in range(len(scn.vehicles)):
+        plain = CarLP(scn, arr, i, np.zeros(arr.n))
+        priced = CarLP(scn, arr, i, prices)
+        assert not np.allclose(priced.model.obj, plain.model.obj)
+        assert np.allclose(priced.base_obj, plain.base_obj)
+        assert np.allclose(plain.base_obj, plain.model.obj)

@@ -103,7 +103,7 @@ def test_an_early_deadline_still_gives_a_checked_master_plan() -> None:
         return ("improved" if chk is not None and chk.valid else "no plan"), chk
 
     began = time.perf_counter()
-    outcome, how = flex_by_colgen(scn, arr, assignment, start, began + 1.5, offer)
+    outcome, how, _optimal = flex_by_colgen(scn, arr, assignment, start, began + 1.5, offer)
     assert time.perf_counter() - began < 1.5 + 1.0  # the deadline holds (with the last check)
     assert outcome == "improved", how
     assert all(chk is not None and chk.valid for _, chk in offered)
@@ -113,22 +113,29 @@ def test_an_early_deadline_still_gives_a_checked_master_plan() -> None:
 def test_the_solver_falls_back_on_column_generation_when_the_flex_lp_cannot_finish(
     monkeypatch: Any,
 ) -> None:
-    """Where the LP with flexibility is predicted not to finish, column generation runs, and
-    it can only replace the flexibility around the plan with a better checked plan."""
-    from energy.dispatch import solve
+    """Where the LP with flexibility does not finish, column generation alongside it still
+    gets near its optimum: better than the flexibility around the plan, which is all that is
+    left without it."""
+    from energy.dispatch import flexstages, solve
     from energy.dispatch import solver as solver_module
+    from energy.dispatch.lp import LPResult
+
+    def hopeless(*args: Any, **kwargs: Any) -> tuple[LPResult, str]:
+        return LPResult("TIME_LIMIT", "highs", 0.0, None, None), "LP: did not finish"
 
     scn = parse_scenario(_hub())
     monkeypatch.setattr(solver_module, "FLEX_LP_FACTOR", 1e9)
+    monkeypatch.setattr(flexstages, "solve_fixed", hopeless)
     with_cg = solve(scn, time_limit=20)
     monkeypatch.setattr(
-        solver_module, "flex_by_colgen", lambda *a, **k: ("no plan", "column generation: off")
+        flexstages, "flex_by_colgen", lambda *a, **k: ("no plan", "column generation: off", False)
     )
     without = solve(scn, time_limit=20)
-    names = [s["stage"] for s in with_cg.summary["stages"]]
-    assert "lp with flexibility (column generation)" in names
+    stages = {s["stage"]: s["outcome"] for s in with_cg.summary["stages"]}
+    assert stages["lp with flexibility (column generation)"] == "improved"
+    assert with_cg.summary["stage"] == "lp with flexibility (column generation)"
     assert "column generation" in with_cg.summary["flexibility"]
     a, b = check_plan(scn, with_cg), check_plan(scn, without)
     assert a.valid and b.valid
-    assert a.terms.flex_income > 0
-    assert a.terms.score <= b.terms.score + 1e-6
+    assert a.terms.flex_income > b.terms.flex_income > 0
+    assert a.terms.score < b.terms.score - 1.0  # EUR: measured 11.7 on this hub

@@ -162,7 +162,11 @@ def test_flexibility_is_offered_on_a_staged_case_even_without_the_flex_lp(monkey
     def no_flex_lp(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("the LP with flexibility did not finish")
 
-    monkeypatch.setattr(solver_module, "solve_fixed", no_flex_lp)
+    from energy.dispatch import flexstages
+
+    monkeypatch.setattr(flexstages, "solve_fixed", no_flex_lp)
+    # (and no column generation either: the flexibility around the plan is what is left)
+    monkeypatch.setattr(flexstages, "flex_by_colgen", lambda *a, **k: ("no plan", "off", False))
     scn = parse_scenario(_fleet(n=192, flex=True, cars=10))
     plan = solve(scn, time_limit=20)
     result = check_plan(scn, plan)
