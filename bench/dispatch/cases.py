@@ -77,6 +77,19 @@ CASES = {
         site_scale=5.0,
         seed=3,
     ),
+    # the 500-car fleet with flexibility prices: flexibility at scale (column generation)
+    "mf": Case(
+        "mf",
+        shared=500,
+        private=102,
+        bookings=1500,
+        day=date(2025, 10, 15),
+        days=1,
+        price_kind="2025",
+        flexibility=True,
+        site_scale=5.0,
+        seed=3,
+    ),
     # 1,000 shared + 208 private, every car drawn independently
     "b": Case(
         "b",
@@ -172,6 +185,7 @@ TIME_LIMITS = {
     "a": 5.0,
     "af": 5.0,
     "m": 30.0,
+    "mf": 30.0,
     "b": 60.0,
     "b10": 60.0,
     "c": 30.0,

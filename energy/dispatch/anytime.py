@@ -44,6 +44,7 @@ class Run:
     stop_at: float
     solver: str
     cancel: threading.Event
+    began: float  # perf_counter() when the solve began
     stages: list[StageTime] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     flex_note: str = ""

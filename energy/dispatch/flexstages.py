@@ -71,9 +71,11 @@ def colgen_stage(
     stop: threading.Event | None = None,
     lp_stop: threading.Event | None = None,
     lp_thread: int | None = None,
+    until: float | None = None,
 ) -> None:
     """The LP with flexibility by column generation around `res` (`colgen.py`), anytime;
-    `stop` ends it (the LP alongside finished); at the LP's optimum it stops that LP."""
+    `stop` ends it (the LP alongside finished); at the LP's optimum it stops that LP; `until`:
+    an earlier deadline than the run's."""
     began = time.perf_counter()
     try:
         outcome, how, optimal = flex_by_colgen(
@@ -81,7 +83,7 @@ def colgen_stage(
             run.arr,
             assignment,
             res,
-            run.stop_at,
+            run.stop_at if until is None else min(until, run.stop_at),
             lambda plan: run.offer_checked(plan, name),
             stop=lambda: run.stopped() or (stop is not None and stop.is_set()),
             lps=run.car_lps,
