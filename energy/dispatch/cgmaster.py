@@ -169,7 +169,7 @@ class Master:
     def solve(self, left: float) -> tuple[FloatArr, FloatArr, FloatArr, float] | None:
         """(lambda per column added so far, the other columns, row duals, objective), None if
         the master is not solved to optimality. The model stays in HiGHS: new columns are
-        added to it and dual... primal simplex goes on from the last basis."""
+        added to it and simplex goes on from the last basis."""
         new = self.cols[self.loaded :]
         starts, index, value = [0], [], []
         for k, col in enumerate(new):
@@ -195,6 +195,10 @@ class Master:
         # (HiGHS' time limit counts every run of this instance: the clock so far plus what is left)
         self.h.setOptionValue("time_limit", self.h.getRunTime() + max(0.05, left))
         self.h.run()
+        # the first master from scratch by HiGHS' default (dual simplex: 0.07 s on af, primal
+        # 0.3); after that new columns leave the basis primal feasible, and primal simplex goes
+        # on from it (0.02-0.09 s a round against 0.2: 13 rounds in 3 s where dual gave 8)
+        self.h.setOptionValue("simplex_strategy", 4)
         if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
         sol = self.h.getSolution()

@@ -17,15 +17,16 @@ rounds let power move as well (charging more in a slot makes room for all-up act
 Priced slacks keep the master feasible whatever the columns (a plan that still leans on them
 fails the check and is not kept). The first pricing is at estimated duals (the grid's marginal
 price, and the flexibility price where the plan's flexibility fills the band): measured on `af`
-(124 cars), 4 EUR better after 5 s than starting from the first master's duals. Wentges
-smoothing (`SMOOTHING`) was measured no better there and is off.
+(124 cars), 4 EUR better after 5 s than starting from the first master's duals. Later rounds
+price at a point between the master's duals and those of the best bound so far (Wentges
+smoothing, `SMOOTHING`), and the master is re-solved by primal simplex from its last basis.
 
 When every car was priced to optimality in a round, the Lagrangian at the pricing duals bounds
 the fixed LP from below: the account states how far the master is from it. The cars' LPs are
 priced in two threads (HiGHS releases the GIL). Measured (`plan_scenario`, this machine): on
 the week (`c`, 83 cars x 672 slots) the LP with flexibility took 4 s on the first assignment and
-did not finish in 16 s on the local search's, where this converged (0.01 %) in 10 s; on `af`
-(124 cars) it is still 15-50 % above its bound after 2-3 s (tailing), yet better than the
+did not finish in 16 s on the local search's, where this converged (0.01 %) in 6.4 s; on `af`
+(124 cars) it is still 5-30 % above its bound after 2-3 s (tailing), yet better than the
 flexibility around the plan; on small hubs the LP itself is far faster (`solver.py` runs this
 only where the LP is predicted not to finish, and alongside it where it might).
 """
@@ -55,10 +56,10 @@ T = TypeVar("T")
 
 THREADS = 2  # pricing threads (the machine's two cores)
 RC_TOL = 1e-4  # EUR: a column must lower the master by more than this
-# Wentges smoothing, the weight of the best bound's duals in the pricing point: 0.8 converged
-# faster on the week (7 s against 10) and on a 12-car hub, but after 3 s on af its plan was
-# 1.5 EUR worse; the plan is what counts here, so it is off
-SMOOTHING = 0.0
+# Wentges smoothing, the weight of the best bound's duals in the pricing point. Measured with
+# the master by primal simplex: af after 3 s -284.8 EUR (-281.4 without), the week converged
+# in 6.4 s (14.4 without); with dual simplex masters it had not paid on af
+SMOOTHING = 0.5
 OFFER_EVERY = 3  # rounds between plans handed to the caller
 # the relative gap to the Lagrangian bound at which the rounds stop
 GAP_TOL = 1e-4
