@@ -199,10 +199,10 @@ def _stages_inner(run: Run) -> None:
     early_assignment = dict(assignment)
     lp_seconds = time.perf_counter() - began
     # ... when it can finish: it took 7-40x the LP without flexibility (d2, c, af); where it
-    # cannot, it would only slow the search down (two cores)
-    # (not in a warm re-plan: its search moves a few bookings and is over before the LP is)
-    # (where it cannot, column generation on the grid rows runs after the search: alongside,
-    # building the cars' LPs took the search's core, measured on af)
+    # cannot, it would only slow the search down (two cores), and column generation on the grid
+    # rows runs after the search instead (alongside, building the cars' LPs took the search's
+    # core, measured on af). Not in a warm re-plan: its search moves a few bookings and is over
+    # before the LP is.
     lp_fits = run.left() > max(1.0, FLEX_LP_FACTOR * lp_seconds)
     if staged and focus is None and lp_fits:
         early_flex = threading.Thread(
@@ -282,7 +282,7 @@ def _stages_inner(run: Run) -> None:
             return
         # the LP may not finish: column generation alongside it (anytime, one core each);
         # whichever reaches the LP's optimum first stops the other (the week: the LP on one
-        # assignment took 4 s, on the search's 16 s without finishing; column generation 14)
+        # assignment took 4 s, on the search's 16 s without finishing; column generation 6-9)
         lp_done, cg_done = threading.Event(), threading.Event()
         cg = threading.Thread(
             target=colgen_stage,
