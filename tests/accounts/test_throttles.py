@@ -5,7 +5,10 @@ the limits rather than refusing everyone."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -15,6 +18,15 @@ from config.cache import caches_for
 
 pytestmark = pytest.mark.django_db
 JSON = {"format": "json"}
+
+
+@pytest.fixture(autouse=True)
+def mid_window():
+    """The limits count in clock-aligned windows: each test starts 20 minutes and 10 seconds
+    into an hour, so no window ends while it runs and a wait reads in minutes (run in the last
+    two minutes of an hour, "Try again in 90 seconds" failed the Dutch test's "minuten")."""
+    with time_machine.travel(datetime(2026, 12, 8, 10, 20, 10, tzinfo=UTC), tick=True):
+        yield
 
 
 @pytest.fixture
