@@ -118,8 +118,8 @@ def _fixed_column(
 def _priced_cost(car: _Car, w: FloatArr, a: FloatArr, b: FloatArr) -> FloatArr:
     """Column costs of the car's LP at the master's duals: net power at w, fu at a, fd at b."""
     cost = car.lp.base_obj.copy()
+    grids = car.grids()
     for k, price in enumerate((w, -w, a, b)):
-        grids = car.grids()
         if k < len(grids):
             idx = grids[k]
             ok = idx >= 0
